@@ -1,0 +1,119 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let strictSwift: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "FaceMatrix",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "facematrix", targets: ["FaceMatrixCLI"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.25.0"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+    ],
+    targets: [
+        // Domain types, errors and decision rules. No I/O.
+        .target(name: "FaceMatrixCore", swiftSettings: strictSwift),
+
+        // ONNX Runtime's C API, and a small Swift wrapper over it.
+        .systemLibrary(name: "CONNXRuntime", path: "Sources/CONNXRuntime", pkgConfig: "libonnxruntime"),
+        .target(name: "ONNXRuntime", dependencies: ["CONNXRuntime", "FaceMatrixCore"], swiftSettings: strictSwift),
+
+        // The inference seam: a backend protocol, ONNX Runtime in-process (Triton later).
+        .target(
+            name: "FaceInference",
+            dependencies: [
+                "FaceMatrixCore", "ONNXRuntime",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // JPEG (libjpeg-turbo), PNG (libspng) and EXIF (libexif) decoding.
+        .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs"),
+        .target(name: "ImageDecoding", dependencies: ["CImageCodecs"], swiftSettings: strictSwift),
+
+        // decode → detect (MTCNN) → align → embed.
+        .target(
+            name: "FacePipeline",
+            dependencies: [
+                "FaceMatrixCore", "FaceInference", "ImageDecoding",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // PostgreSQL + pgvector: connection, migrations, the face store.
+        .target(
+            name: "FaceStore",
+            dependencies: [
+                "FaceMatrixCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // HTTP API (Hummingbird), configuration, health, metrics.
+        .target(
+            name: "FaceMatrixServer",
+            dependencies: [
+                "FaceMatrixCore", "FaceStore", "ONNXRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        .executableTarget(
+            name: "FaceMatrixCLI",
+            dependencies: [
+                "FaceMatrixServer", "FaceMatrixCore", "ONNXRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // Fast tests: no database, no network.
+        .testTarget(
+            name: "FaceMatrixUnitTests",
+            dependencies: [
+                "FaceMatrixCore", "FaceMatrixServer", "ONNXRuntime",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // Real PostgreSQL (DATABASE_URL), real models, real photos.
+        .testTarget(
+            name: "FaceMatrixIntegrationTests",
+            dependencies: [
+                "FaceMatrixCore", "FaceMatrixServer", "FaceStore", "ONNXRuntime",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

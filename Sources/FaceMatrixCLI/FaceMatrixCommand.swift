@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct FaceMatrixCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "facematrix",
+        abstract: "Face recognition service: detect, embed and recognise faces.",
+        subcommands: [ServeCommand.self],
+        defaultSubcommand: ServeCommand.self
+    )
+}

@@ -1,0 +1,28 @@
+/// A face embedding, L2-normalised so that the dot product of two embeddings is their cosine similarity.
+public struct Embedding: Sendable, Equatable, Codable {
+    public let values: [Float]
+
+    /// Normalises `raw` to unit length; returns nil for a zero or non-finite vector, which no real face gives.
+    public init?(normalizing raw: [Float]) {
+        var squares: Float = 0
+        for value in raw { squares += value * value }
+        let norm = squares.squareRoot()
+        guard norm > 0, norm.isFinite else { return nil }
+        self.values = raw.map { $0 / norm }
+    }
+
+    /// Wraps values that are already unit length (read back from storage).
+    public init(unitValues: [Float]) {
+        self.values = unitValues
+    }
+
+    public var dimension: Int { values.count }
+
+    /// Cosine similarity in [-1, 1]; both embeddings must come from the same model.
+    public func similarity(to other: Embedding) -> Double {
+        precondition(dimension == other.dimension, "embeddings of different models cannot be compared")
+        var dot: Float = 0
+        for index in values.indices { dot += values[index] * other.values[index] }
+        return Double(dot)
+    }
+}

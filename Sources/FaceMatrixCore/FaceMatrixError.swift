@@ -1,0 +1,90 @@
+/// Every failure a caller of FaceMatrix can see, with its documented code, slug and HTTP status.
+///
+/// The HTTP layer renders these as `{"status":"error","error_code":…,"error":…,"message":…}`; the CLI prints
+/// `message`. Messages are written for the person calling the API and never carry internal details.
+public enum FaceMatrixError: Error, Equatable, Sendable {
+    case faceNotDetected
+    case invalidImage(String)
+    case imageTooLarge(String)
+    case faceQualityTooLow(String)
+    case validationFailed(field: String, reason: String)
+    case enrollmentKeyNotFound
+    case userNotFound
+    case userAlreadyExists(String)
+    case unsupportedMediaType(String)
+    /// `retryAfterSeconds` becomes the `Retry-After` header.
+    case dependencyUnavailable(String, retryAfterSeconds: Int)
+    /// No endpoint at this path, or not with this method.
+    case endpointNotFound
+    case methodNotAllowed
+    case internalError
+
+    public var code: Int {
+        switch self {
+        case .faceNotDetected: 601
+        case .invalidImage: 602
+        case .imageTooLarge: 603
+        case .faceQualityTooLow: 604
+        case .validationFailed: 605
+        case .enrollmentKeyNotFound: 606
+        case .userNotFound: 607
+        case .userAlreadyExists: 608
+        case .unsupportedMediaType: 609
+        case .dependencyUnavailable: 610
+        case .endpointNotFound: 404
+        case .methodNotAllowed: 405
+        case .internalError: 500
+        }
+    }
+
+    public var slug: String {
+        switch self {
+        case .faceNotDetected: "face_not_detected"
+        case .invalidImage: "invalid_image"
+        case .imageTooLarge: "image_too_large"
+        case .faceQualityTooLow: "face_quality_too_low"
+        case .validationFailed: "validation_failed"
+        case .enrollmentKeyNotFound: "enrollment_key_not_found"
+        case .userNotFound: "user_not_found"
+        case .userAlreadyExists: "user_already_exists"
+        case .unsupportedMediaType: "unsupported_media_type"
+        case .dependencyUnavailable: "dependency_unavailable"
+        case .endpointNotFound: "not_found"
+        case .methodNotAllowed: "method_not_allowed"
+        case .internalError: "internal_error"
+        }
+    }
+
+    public var httpStatus: Int {
+        switch self {
+        case .faceNotDetected, .invalidImage, .validationFailed: 400
+        case .imageTooLarge: 413
+        case .faceQualityTooLow: 422
+        case .enrollmentKeyNotFound, .userNotFound: 404
+        case .userAlreadyExists: 409
+        case .unsupportedMediaType: 415
+        case .dependencyUnavailable: 503
+        case .endpointNotFound: 404
+        case .methodNotAllowed: 405
+        case .internalError: 500
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .faceNotDetected: "Face not detected in the image"
+        case .invalidImage(let detail): "The image could not be read: \(detail)"
+        case .imageTooLarge(let detail): "The image is too large: \(detail)"
+        case .faceQualityTooLow(let detail): "The face is not good enough for enrollment: \(detail)"
+        case .validationFailed(let field, let reason): "Invalid field '\(field)': \(reason)"
+        case .enrollmentKeyNotFound: "The enrollment key is unknown, expired or already used"
+        case .userNotFound: "No user with this id"
+        case .userAlreadyExists(let detail): "The user already exists: \(detail)"
+        case .unsupportedMediaType(let detail): "Unsupported content type: \(detail)"
+        case .dependencyUnavailable(let what, _): "The service is temporarily unavailable (\(what)); retry shortly"
+        case .endpointNotFound: "No such endpoint"
+        case .methodNotAllowed: "This endpoint does not accept this method"
+        case .internalError: "An internal error occurred"
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+public import Logging
+
+/// Everything the service reads from its environment, validated once at start.
+public struct AppConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var databaseURL: String
+    public var dataDirectory: String
+    public var modelDirectory: String
+    public var logLevel: Logger.Level
+
+    /// A variable that is set but unusable. The message names the variable, so the process can stop with one line.
+    public struct InvalidValue: Error, Equatable, CustomStringConvertible {
+        public let variable: String
+        public let reason: String
+
+        public init(variable: String, reason: String) {
+            self.variable = variable
+            self.reason = reason
+        }
+
+        public var description: String { "invalid configuration: \(variable) \(reason)" }
+    }
+
+    public init(
+        host: String = "0.0.0.0",
+        port: Int = 8080,
+        databaseURL: String,
+        dataDirectory: String = ".data",
+        modelDirectory: String = AppConfiguration.defaultModelDirectory,
+        logLevel: Logger.Level = .info
+    ) {
+        self.host = host
+        self.port = port
+        self.databaseURL = databaseURL
+        self.dataDirectory = dataDirectory
+        self.modelDirectory = modelDirectory
+        self.logLevel = logLevel
+    }
+
+    public static var defaultModelDirectory: String {
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? "/root"
+        let cache = ProcessInfo.processInfo.environment["FACEMATRIX_CACHE"] ?? "\(home)/.cache/facematrix"
+        return "\(cache)/models"
+    }
+
+    /// Reads the configuration from environment variables (see the README's table).
+    public init(environment: [String: String]) throws(InvalidValue) {
+        let reader = EnvironmentReader(environment: environment)
+        self.init(
+            host: try reader.string("HOST", default: "0.0.0.0"),
+            port: try reader.integer("PORT", default: 8080, in: 1...65535),
+            databaseURL: try reader.required(
+                "DATABASE_URL", hint: "set it to postgres://user:password@host:port/database (`make run` sets it)"),
+            dataDirectory: try reader.string("FACEMATRIX_DATA_DIR", default: ".data"),
+            modelDirectory: try reader.string("FACEMATRIX_MODEL_DIR", default: Self.defaultModelDirectory),
+            logLevel: try reader.logLevel("LOG_LEVEL", default: .info)
+        )
+    }
+}
+
+/// Typed access to environment variables that turns every bad value into an error naming the variable.
+struct EnvironmentReader {
+    let environment: [String: String]
+
+    private func value(_ name: String) -> String? {
+        guard let raw = environment[name] else { return nil }
+        let trimmed = raw.trimmingCharacters(in: .whitespaces)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    func string(_ name: String, default defaultValue: String) throws(AppConfiguration.InvalidValue) -> String {
+        value(name) ?? defaultValue
+    }
+
+    func required(_ name: String, hint: String) throws(AppConfiguration.InvalidValue) -> String {
+        guard let value = value(name) else { throw .init(variable: name, reason: "is not set; \(hint)") }
+        return value
+    }
+
+    func integer(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws(AppConfiguration
+        .InvalidValue)
+        -> Int
+    {
+        guard let raw = value(name) else { return defaultValue }
+        guard let number = Int(raw), range.contains(number) else {
+            throw .init(
+                variable: name, reason: "must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(raw)'")
+        }
+        return number
+    }
+
+    func double(_ name: String, default defaultValue: Double, in range: ClosedRange<Double>) throws(AppConfiguration
+        .InvalidValue) -> Double
+    {
+        guard let raw = value(name) else { return defaultValue }
+        guard let number = Double(raw), number.isFinite, range.contains(number) else {
+            throw .init(
+                variable: name, reason: "must be a number in \(range.lowerBound)...\(range.upperBound), got '\(raw)'")
+        }
+        return number
+    }
+
+    func logLevel(_ name: String, default defaultValue: Logger.Level) throws(AppConfiguration.InvalidValue)
+        -> Logger.Level
+    {
+        guard let raw = value(name) else { return defaultValue }
+        guard let level = Logger.Level(rawValue: raw.lowercased()) else {
+            let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            throw .init(variable: name, reason: "must be one of \(names), got '\(raw)'")
+        }
+        return level
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// One thing the service needs before it can serve: a name and a probe that returns a version or detail string
+/// when the dependency is usable, and throws when it is not.
+public struct ReadinessCheck: Sendable {
+    public let name: String
+    public let probe: @Sendable () async throws -> String
+
+    public init(name: String, probe: @escaping @Sendable () async throws -> String) {
+        self.name = name
+        self.probe = probe
+    }
+}
+
+/// What `GET /health/ready` reports.
+public struct ReadinessReport: Codable, Sendable, Equatable {
+    public struct Component: Codable, Sendable, Equatable {
+        public var ready: Bool
+        public var version: String?
+        public var error: String?
+    }
+
+    public var status: String
+    public var components: [String: Component]
+    /// The names of the components that are not ready, so a caller need not scan the map.
+    public var notReady: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case status, components
+        case notReady = "not_ready"
+    }
+
+    public var isReady: Bool { notReady.isEmpty }
+}
+
+public struct ProbeTimedOut: Error, CustomStringConvertible {
+    public var description: String { "no answer in time" }
+}
+
+/// Runs every check concurrently, each bounded by `timeout`, so that a dead database yields a quick 503
+/// instead of a hanging health check.
+public func evaluateReadiness(_ checks: [ReadinessCheck], timeout: Duration = .seconds(2)) async -> ReadinessReport {
+    let results = await withTaskGroup(of: (String, ReadinessReport.Component).self) { group in
+        for check in checks {
+            group.addTask {
+                do {
+                    let version = try await withTimeout(timeout) { try await check.probe() }
+                    return (check.name, .init(ready: true, version: version, error: nil))
+                } catch {
+                    return (check.name, .init(ready: false, version: nil, error: describe(error)))
+                }
+            }
+        }
+        var results: [String: ReadinessReport.Component] = [:]
+        for await (name, component) in group { results[name] = component }
+        return results
+    }
+    let notReady = results.filter { !$0.value.ready }.map(\.key).sorted()
+    return ReadinessReport(status: notReady.isEmpty ? "ready" : "not_ready", components: results, notReady: notReady)
+}
+
+/// Runs `operation`, giving up with `ProbeTimedOut` after `timeout`.
+public func withTimeout<Result: Sendable>(
+    _ timeout: Duration,
+    _ operation: @escaping @Sendable () async throws -> Result
+) async throws -> Result {
+    try await withThrowingTaskGroup(of: Result.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            throw ProbeTimedOut()
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}
+
+/// A short, single-line description of a dependency failure for the readiness report.
+private func describe(_ error: any Error) -> String {
+    let text = String(describing: error)
+    let firstLine = text.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? text
+    return String(firstLine.prefix(200))
+}

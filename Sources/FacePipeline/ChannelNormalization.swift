@@ -1,0 +1,54 @@
+public import FaceMatrixCore
+
+/// How 8-bit RGB pixels become a network's input values: channel order, then value = (pixel − mean) × scale.
+public struct ChannelNormalization: Sendable, Equatable {
+    /// For each output channel, the index of the RGB source channel it reads (BGR is [2, 1, 0]).
+    public var sourceChannels: [Int]
+    public var mean: [Float]
+    public var scale: [Float]
+
+    public init(sourceChannels: [Int], mean: [Float], scale: [Float]) {
+        precondition(sourceChannels.count == 3 && mean.count == 3 && scale.count == 3)
+        self.sourceChannels = sourceChannels
+        self.mean = mean
+        self.scale = scale
+    }
+
+    /// MTCNN's convention: RGB, (x − 127.5) × 0.0078125.
+    public static let mtcnn = ChannelNormalization(
+        sourceChannels: [0, 1, 2], mean: [127.5, 127.5, 127.5], scale: [0.0078125, 0.0078125, 0.0078125])
+
+    public init(_ preprocessing: ModelManifest.Preprocessing) throws(ModelLoadingError) {
+        let order: [Int]
+        switch preprocessing.channelOrder.uppercased() {
+        case "RGB": order = [0, 1, 2]
+        case "BGR": order = [2, 1, 0]
+        default: throw .unsupported("channel order \(preprocessing.channelOrder)")
+        }
+        guard preprocessing.layout.uppercased() == "NCHW" else { throw .unsupported("layout \(preprocessing.layout)") }
+        guard !preprocessing.transposeHW else { throw .unsupported("transposed input") }
+        guard preprocessing.mean.count == 3, preprocessing.scale.count == 3 else {
+            throw .unsupported("mean and scale must have three channels")
+        }
+        self.init(
+            sourceChannels: order, mean: preprocessing.mean.map(Float.init), scale: preprocessing.scale.map(Float.init))
+    }
+}
+
+public enum ModelLoadingError: Error, Equatable, CustomStringConvertible {
+    case missingFile(String)
+    case unreadableManifest(path: String, reason: String)
+    case checksumMismatch(path: String)
+    case unsupported(String)
+    case incompatible(String)
+
+    public var description: String {
+        switch self {
+        case .missingFile(let path): "model file \(path) is missing; run `make models`"
+        case .unreadableManifest(let path, let reason): "cannot read manifest \(path): \(reason)"
+        case .checksumMismatch(let path): "\(path) does not match the sha256 in its manifest; run `make models` again"
+        case .unsupported(let what): "the model needs \(what), which the pipeline does not support"
+        case .incompatible(let what): "the model does not fit the pipeline: \(what)"
+        }
+    }
+}

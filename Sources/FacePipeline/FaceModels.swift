@@ -1,0 +1,60 @@
+import Crypto
+public import FaceMatrixCore
+import Foundation
+
+/// The converted networks the pipeline needs, found through their manifests in the model directory
+/// (`make models` writes it): `mtcnn/manifest.json` and `<embedder>/manifest.json`.
+public struct FaceModels: Sendable {
+    public let detector: ModelManifest
+    public let embedder: ModelManifest
+    /// Absolute paths of the .onnx files by pipeline role: "pnet", "rnet", "onet", "embedder".
+    public let paths: [String: String]
+
+    public static let defaultEmbedder = "face-reidentification-retail-0095"
+
+    public init(directory: String, embedder embedderName: String = defaultEmbedder, verifyChecksums: Bool = true)
+        throws(ModelLoadingError)
+    {
+        let detectorDirectory = "\(directory)/mtcnn"
+        let embedderDirectory = "\(directory)/\(embedderName)"
+        self.detector = try Self.manifest(in: detectorDirectory)
+        self.embedder = try Self.manifest(in: embedderDirectory)
+        var paths: [String: String] = [:]
+        for role in ["pnet", "rnet", "onet"] {
+            guard let file = detector.file(role: role) else {
+                throw .incompatible("the MTCNN manifest lists no \(role)")
+            }
+            paths[role] = try Self.checkedPath(file, in: detectorDirectory, verify: verifyChecksums)
+        }
+        guard let model = embedder.file(role: "model") else {
+            throw .incompatible("the embedder manifest lists no model")
+        }
+        paths["embedder"] = try Self.checkedPath(model, in: embedderDirectory, verify: verifyChecksums)
+        guard embedder.embedding != nil, embedder.crop != nil else {
+            throw .incompatible("the embedder manifest has no embedding or crop section")
+        }
+        self.paths = paths
+    }
+
+    static func manifest(in directory: String) throws(ModelLoadingError) -> ModelManifest {
+        let path = "\(directory)/manifest.json"
+        guard let data = FileManager.default.contents(atPath: path) else { throw .missingFile(path) }
+        do {
+            return try JSONDecoder().decode(ModelManifest.self, from: data)
+        } catch {
+            throw .unreadableManifest(path: path, reason: "\(error)")
+        }
+    }
+
+    static func checkedPath(_ file: ModelManifest.File, in directory: String, verify: Bool) throws(ModelLoadingError)
+        -> String
+    {
+        let path = "\(directory)/\(file.path)"
+        guard let data = FileManager.default.contents(atPath: path) else { throw .missingFile(path) }
+        if verify {
+            let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+            guard digest == file.sha256.lowercased() else { throw .checksumMismatch(path: path) }
+        }
+        return path
+    }
+}

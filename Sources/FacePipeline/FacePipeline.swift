@@ -1,0 +1,170 @@
+public import FaceInference
+public import FaceMatrixCore
+import Foundation
+public import ImageDecoding
+
+/// From the bytes of an uploaded photo to the faces in it, each with quality signals and, when asked for, an
+/// embedding: decode → detect (MTCNN) → align → embed.
+public struct FacePipeline: Sendable {
+    public let decoder: ImageDecoder
+    public let detector: MTCNNDetector
+    public let aligner: FaceAligner
+    public let embedder: FaceEmbedder
+    public let modelName: String
+    public let modelVersion: String
+    /// Photos larger than this (longer side) are decoded at 1/2, 1/4 or 1/8 size when the format allows it, which
+    /// keeps decoding and detection fast; faces are still reported in the photo's own pixels.
+    public var maximumWorkingSide: Int
+
+    public enum EmbeddingScope: Sendable {
+        case none
+        /// Only the largest face, the one a recognition request is about.
+        case largest
+        case all
+    }
+
+    public init(
+        decoder: ImageDecoder, detector: MTCNNDetector, aligner: FaceAligner, embedder: FaceEmbedder,
+        modelName: String, modelVersion: String, maximumWorkingSide: Int = 1280
+    ) {
+        self.decoder = decoder
+        self.detector = detector
+        self.aligner = aligner
+        self.embedder = embedder
+        self.modelName = modelName
+        self.modelVersion = modelVersion
+        self.maximumWorkingSide = maximumWorkingSide
+    }
+
+    /// Builds the pipeline for the models in `models`, run by `backend`.
+    public init(
+        models: FaceModels, backend: any InferenceBackend, imageLimits: ImageLimits = ImageLimits(),
+        detection: MTCNNConfiguration = MTCNNConfiguration(), maximumWorkingSide: Int = 1280
+    ) throws(ModelLoadingError) {
+        let embedder = models.embedder
+        guard let crop = embedder.crop, let embedding = embedder.embedding else {
+            throw .incompatible("the embedder manifest has no crop or embedding section")
+        }
+        self.init(
+            decoder: ImageDecoder(limits: imageLimits),
+            detector: MTCNNDetector(backend: backend, configuration: detection),
+            aligner: try FaceAligner(crop: crop),
+            embedder: FaceEmbedder(
+                backend: backend, normalization: try ChannelNormalization(embedder.preprocessing),
+                dimension: embedding.size, inputName: embedder.inputs?.first?.name ?? "input",
+                outputName: embedder.outputs?.first?.name ?? "embedding"),
+            modelName: embedder.name, modelVersion: embedder.version, maximumWorkingSide: maximumWorkingSide)
+    }
+
+    /// Analyses a photo. Throws `FaceMatrixError.invalidImage` / `.imageTooLarge` for unusable bytes; a photo
+    /// without faces is not an error here (the result has no faces).
+    public func analyze(_ bytes: [UInt8], embedding scope: EmbeddingScope = .largest) async throws -> FaceAnalysis {
+        let clock = ContinuousClock()
+        var timings = StageTimings()
+        let started = clock.now
+
+        let decoded: DecodedImage
+        do {
+            decoded = try decoder.decode(bytes, maxWorkingSide: maximumWorkingSide)
+        } catch {
+            throw FaceMatrixError(error)
+        }
+        timings.decode = clock.now - started
+
+        let (detections, detectorTimings) = try await detector.detect(in: decoded.image)
+        timings.pnet = detectorTimings.pnet
+        timings.rnet = detectorTimings.rnet
+        timings.onet = detectorTimings.onet
+
+        var stageStart = clock.now
+        let aligned = detections.map { aligner.align($0, in: decoded.image) }
+        timings.align = clock.now - stageStart
+
+        stageStart = clock.now
+        let toEmbed =
+            switch scope {
+            case .none: 0
+            case .largest: min(1, aligned.count)
+            case .all: aligned.count
+            }
+        let embeddings = try await embedder.embed(Array(aligned.prefix(toEmbed)))
+        timings.embed = clock.now - stageStart
+
+        // Everything found on the (possibly DCT-scaled) working image is reported in the photo's own pixels.
+        let toPhoto = 1 / decoded.decodeScale
+        let faces = detections.enumerated().map { index, detection in
+            AnalyzedFace(
+                detection: detection.scaled(by: toPhoto),
+                quality: FaceQualityEstimator.quality(
+                    of: detection, aligned: aligned[index], scale: decoded.decodeScale),
+                embedding: index < embeddings.count ? embeddings[index] : nil)
+        }
+        timings.total = clock.now - started
+        let uprightSwapped = decoded.exifOrientation >= 5
+        return FaceAnalysis(
+            imageWidth: uprightSwapped ? decoded.originalHeight : decoded.originalWidth,
+            imageHeight: uprightSwapped ? decoded.originalWidth : decoded.originalHeight,
+            faces: faces,
+            timings: timings)
+    }
+}
+
+/// What the pipeline found in one photo.
+public struct FaceAnalysis: Sendable {
+    /// Size of the upright photo in pixels.
+    public var imageWidth: Int
+    public var imageHeight: Int
+    /// The largest face first.
+    public var faces: [AnalyzedFace]
+    public var timings: StageTimings
+}
+
+public struct AnalyzedFace: Sendable {
+    public var detection: DetectedFace
+    public var quality: FaceQuality
+    public var embedding: Embedding?
+}
+
+/// Wall time of each pipeline stage for one photo.
+public struct StageTimings: Sendable, Equatable {
+    public var decode: Duration = .zero
+    public var pnet: Duration = .zero
+    public var rnet: Duration = .zero
+    public var onet: Duration = .zero
+    public var align: Duration = .zero
+    public var embed: Duration = .zero
+    public var total: Duration = .zero
+
+    public init() {}
+
+    /// Milliseconds per stage, keyed as the API reports them.
+    public var milliseconds: [String: Double] {
+        [
+            "decode": decode.milliseconds, "pnet": pnet.milliseconds, "rnet": rnet.milliseconds,
+            "onet": onet.milliseconds, "align": align.milliseconds, "embed": embed.milliseconds,
+            "total": total.milliseconds,
+        ]
+    }
+}
+
+extension Duration {
+    public var milliseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+}
+
+extension FaceMatrixError {
+    /// The API's view of a decoding failure.
+    public init(_ error: ImageDecodingError) {
+        switch error {
+        case .empty: self = .invalidImage("the image is empty")
+        case .unsupportedFormat: self = .invalidImage("not a JPEG or PNG image")
+        case .corrupt: self = .invalidImage("the image data is corrupt")
+        case .truncated: self = .invalidImage("the image data is truncated")
+        case .tooManyBytes(let limit): self = .imageTooLarge("the file exceeds the byte limit of \(limit) bytes")
+        case .tooManyPixels(let width, let height, let limit):
+            self = .imageTooLarge("\(width)×\(height) pixels exceeds the pixel limit of \(limit) pixels")
+        }
+    }
+}

@@ -1,0 +1,219 @@
+public import FaceInference
+public import FaceMatrixCore
+import Foundation
+public import ImageDecoding
+
+/// Multi-task cascaded face detection (Zhang et al., 2016) over three networks run by an inference backend:
+/// P-Net proposes boxes on an image pyramid, R-Net rejects most of them, O-Net refines the rest and finds five
+/// landmarks. Post-processing follows facenet-pytorch, whose converted weights these are, so that the networks
+/// see the same inputs they were trained and validated on.
+public struct MTCNNDetector: Sendable {
+    public let backend: any InferenceBackend
+    public var configuration: MTCNNConfiguration
+
+    /// Time spent in each stage, including the image work that feeds the network.
+    public struct Timings: Sendable, Equatable {
+        public var pnet: Duration = .zero
+        public var rnet: Duration = .zero
+        public var onet: Duration = .zero
+    }
+
+    public init(backend: any InferenceBackend, configuration: MTCNNConfiguration = MTCNNConfiguration()) {
+        self.backend = backend
+        self.configuration = configuration
+    }
+
+    /// Every face in the image, the largest first; coordinates in pixels of `image`.
+    public func detect(in image: RGBImage) async throws -> (faces: [DetectedFace], timings: Timings) {
+        var timings = Timings()
+        let clock = ContinuousClock()
+        guard image.width >= 12, image.height >= 12 else { return ([], timings) }
+
+        var start = clock.now
+        var candidates = try await proposeCandidates(in: image)
+        timings.pnet = clock.now - start
+        guard !candidates.isEmpty else { return ([], timings) }
+
+        start = clock.now
+        candidates = try await refineCandidates(candidates, in: image)
+        timings.rnet = clock.now - start
+        guard !candidates.isEmpty else { return ([], timings) }
+
+        start = clock.now
+        let faces = try await finalFaces(candidates, in: image)
+        timings.onet = clock.now - start
+        return (faces, timings)
+    }
+
+    // MARK: Stage 1, P-Net over the pyramid
+
+    private static let pnetStride: Float = 2
+    private static let pnetCellSize: Float = 12
+
+    func proposeCandidates(in image: RGBImage) async throws -> [FaceCandidate] {
+        var candidates: [FaceCandidate] = []
+        for scale in configuration.pyramidScales(width: image.width, height: image.height) {
+            let levelHeight = Int(Double(image.height) * scale + 1)
+            let levelWidth = Int(Double(image.width) * scale + 1)
+            let input = resampled(image, width: levelWidth, height: levelHeight)
+            let outputs = try await backend.run(model: "pnet", inputs: ["input": input], outputs: ["reg", "prob"])
+            let level = pnetCandidates(
+                probabilities: try outputs.output("prob", of: "pnet"),
+                regression: try outputs.output("reg", of: "pnet"),
+                scale: Float(scale)
+            )
+            candidates += nonMaximumSuppression(
+                level, threshold: configuration.nmsThresholds.pnetLevel, measure: .union)
+        }
+        return nonMaximumSuppression(candidates, threshold: configuration.nmsThresholds.pnetAll, measure: .union)
+            .map { $0.refined(inclusive: false).squared() }
+    }
+
+    /// Turns P-Net's face-probability map into boxes: each cell above the threshold is a 12-pixel window at
+    /// stride 2 in the scaled image, mapped back to working-image pixels.
+    func pnetCandidates(probabilities: Tensor, regression: Tensor, scale: Float) -> [FaceCandidate] {
+        let height = probabilities.shape[2]
+        let width = probabilities.shape[3]
+        let plane = height * width
+        let threshold = configuration.thresholds.pnet
+        var candidates: [FaceCandidate] = []
+        probabilities.values.withUnsafeBufferPointer { probability in
+            regression.values.withUnsafeBufferPointer { offsets in
+                for y in 0..<height {
+                    for x in 0..<width {
+                        let index = y * width + x
+                        let score = probability[plane + index]
+                        guard score >= threshold else { continue }
+                        let column = Float(x)
+                        let row = Float(y)
+                        candidates.append(
+                            FaceCandidate(
+                                x1: ((Self.pnetStride * column + 1) / scale).rounded(.down),
+                                y1: ((Self.pnetStride * row + 1) / scale).rounded(.down),
+                                x2: ((Self.pnetStride * column + Self.pnetCellSize) / scale).rounded(.down),
+                                y2: ((Self.pnetStride * row + Self.pnetCellSize) / scale).rounded(.down),
+                                score: score,
+                                regression: (
+                                    offsets[index], offsets[plane + index], offsets[2 * plane + index],
+                                    offsets[3 * plane + index]
+                                )
+                            ))
+                    }
+                }
+            }
+        }
+        return candidates
+    }
+
+    // MARK: Stage 2, R-Net
+
+    func refineCandidates(_ candidates: [FaceCandidate], in image: RGBImage) async throws -> [FaceCandidate] {
+        let (input, kept) = cropBatch(candidates, from: image, side: 24)
+        guard !kept.isEmpty else { return [] }
+        let outputs = try await backend.run(model: "rnet", inputs: ["input": input], outputs: ["reg", "prob"])
+        let probabilities = try outputs.output("prob", of: "rnet").values
+        let regression = try outputs.output("reg", of: "rnet").values
+        var passed: [FaceCandidate] = []
+        for (index, var candidate) in kept.enumerated()
+        where probabilities[index * 2 + 1] > configuration.thresholds.rnet {
+            candidate.score = probabilities[index * 2 + 1]
+            candidate.regression = (
+                regression[index * 4], regression[index * 4 + 1], regression[index * 4 + 2], regression[index * 4 + 3]
+            )
+            passed.append(candidate)
+        }
+        return nonMaximumSuppression(passed, threshold: configuration.nmsThresholds.rnet, measure: .union)
+            .map { $0.refined(inclusive: true).squared() }
+    }
+
+    // MARK: Stage 3, O-Net
+
+    func finalFaces(_ candidates: [FaceCandidate], in image: RGBImage) async throws -> [DetectedFace] {
+        let (input, kept) = cropBatch(candidates, from: image, side: 48)
+        guard !kept.isEmpty else { return [] }
+        let outputs = try await backend.run(
+            model: "onet", inputs: ["input": input], outputs: ["reg", "landmarks", "prob"])
+        let probabilities = try outputs.output("prob", of: "onet").values
+        let regression = try outputs.output("reg", of: "onet").values
+        let landmarks = try outputs.output("landmarks", of: "onet").values
+        var passed: [FaceCandidate] = []
+        for (index, var candidate) in kept.enumerated()
+        where probabilities[index * 2 + 1] > configuration.thresholds.onet {
+            candidate.score = probabilities[index * 2 + 1]
+            candidate.regression = (
+                regression[index * 4], regression[index * 4 + 1], regression[index * 4 + 2], regression[index * 4 + 3]
+            )
+            // Landmarks come as fractions of the (inclusive) box: x1…x5 then y1…y5.
+            let width = candidate.width + 1
+            let height = candidate.height + 1
+            candidate.landmarks =
+                (0..<5).map { width * landmarks[index * 10 + $0] + candidate.x1 - 1 }
+                + (0..<5).map { height * landmarks[index * 10 + 5 + $0] + candidate.y1 - 1 }
+            passed.append(candidate.refined(inclusive: true))
+        }
+        return nonMaximumSuppression(passed, threshold: configuration.nmsThresholds.onet, measure: .minimum)
+            .map(Self.detectedFace)
+            .sorted { $0.box.area > $1.box.area }
+    }
+
+    static func detectedFace(_ candidate: FaceCandidate) -> DetectedFace {
+        let point = { (index: Int) in
+            Point(x: Double(candidate.landmarks[index]), y: Double(candidate.landmarks[5 + index]))
+        }
+        return DetectedFace(
+            box: BoundingBox(
+                minX: Double(candidate.x1), minY: Double(candidate.y1), maxX: Double(candidate.x2),
+                maxY: Double(candidate.y2)),
+            confidence: Double(candidate.score),
+            landmarks: FaceLandmarks(
+                leftEye: point(0), rightEye: point(1), nose: point(2), mouthLeft: point(3), mouthRight: point(4))
+        )
+    }
+
+    // MARK: Image work
+
+    private func resampled(_ image: RGBImage, width: Int, height: Int) -> Tensor {
+        var tensor = Tensor(zeros: [1, 3, height, width])
+        let resampler = AreaResampler(
+            sourceWidth: image.width, sourceHeight: image.height, targetWidth: width, targetHeight: height)
+        image.pixels.withUnsafeBufferPointer { source in
+            tensor.values.withUnsafeMutableBufferPointer { target in
+                resampler.resample(source, into: target, normalization: .mtcnn)
+            }
+        }
+        return tensor
+    }
+
+    /// Cuts each candidate's box out of the image (black beyond the edges) and resamples it to side × side,
+    /// batched into one tensor. Boxes with no area are dropped; the second result lists the candidates kept.
+    func cropBatch(_ candidates: [FaceCandidate], from image: RGBImage, side: Int) -> (Tensor, [FaceCandidate]) {
+        // Boxes are truncated to whole pixels; MTCNN's boxes are 1-based and inclusive, hence the − 1.
+        let regions = candidates.compactMap { candidate -> (FaceCandidate, x: Int, y: Int, w: Int, h: Int)? in
+            let x1 = Int(candidate.x1.rounded(.towardZero))
+            let y1 = Int(candidate.y1.rounded(.towardZero))
+            let x2 = Int(candidate.x2.rounded(.towardZero))
+            let y2 = Int(candidate.y2.rounded(.towardZero))
+            let width = x2 - x1 + 1
+            let height = y2 - y1 + 1
+            guard width > 0, height > 0, x1 - 1 < image.width, y1 - 1 < image.height, x2 > 0, y2 > 0 else {
+                return nil
+            }
+            return (candidate, x1 - 1, y1 - 1, width, height)
+        }
+        let perImage = 3 * side * side
+        var tensor = Tensor(zeros: [regions.count, 3, side, side])
+        tensor.values.withUnsafeMutableBufferPointer { target in
+            for (index, region) in regions.enumerated() {
+                let crop = image.crop(x: region.x, y: region.y, width: region.w, height: region.h)
+                let resampler = AreaResampler(
+                    sourceWidth: region.w, sourceHeight: region.h, targetWidth: side, targetHeight: side)
+                crop.pixels.withUnsafeBufferPointer { source in
+                    resampler.resample(
+                        source, into: .init(rebasing: target[(index * perImage)..<((index + 1) * perImage)]),
+                        normalization: .mtcnn)
+                }
+            }
+        }
+        return (tensor, regions.map(\.0))
+    }
+}

@@ -1,0 +1,98 @@
+import Logging
+public import PostgresNIO
+
+/// One step of the schema's history. Steps are applied in order, each once, each in its own transaction.
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    public let statements: [PostgresQuery]
+
+    public init(version: Int, name: String, statements: [PostgresQuery]) {
+        self.version = version
+        self.name = name
+        self.statements = statements
+    }
+}
+
+public enum MigrationError: Error, CustomStringConvertible {
+    case outOfOrder(Int)
+    case databaseIsNewer(applied: Int, known: Int)
+
+    public var description: String {
+        switch self {
+        case .outOfOrder(let version): "migration \(version) is out of order"
+        case .databaseIsNewer(let applied, let known):
+            "the database schema is at version \(applied) but this build only knows up to \(known); upgrade FaceMatrix"
+        }
+    }
+}
+
+extension Database {
+    /// A fixed key for `pg_advisory_xact_lock`, so two processes starting at once apply migrations one after the
+    /// other instead of racing (the loser then finds nothing left to do).
+    static let migrationLockKey: Int64 = 0x4661_6365_4d61_7478  // "FaceMatx"
+
+    /// Brings the schema up to the newest version; returns the versions it applied.
+    @discardableResult
+    public func migrate(_ migrations: [Migration] = Database.migrations) async throws -> [Int] {
+        for (previous, next) in zip(migrations, migrations.dropFirst()) where next.version <= previous.version {
+            throw MigrationError.outOfOrder(next.version)
+        }
+        let newest = migrations.last?.version ?? 0
+        do {
+            return try await applyMissing(migrations, newest: newest)
+        } catch let error as PostgresTransactionError {
+            // Surface our own refusal rather than the transaction wrapper around it.
+            if let refusal = error.closureError as? MigrationError { throw refusal }
+            throw error
+        }
+    }
+
+    private func applyMissing(_ migrations: [Migration], newest: Int) async throws -> [Int] {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))", logger: logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version integer PRIMARY KEY,
+                    name text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                logger: logger
+            )
+            var applied: Set<Int> = []
+            for try await version in try await connection.query("SELECT version FROM schema_migrations", logger: logger)
+                .decode(Int.self)
+            {
+                applied.insert(version)
+            }
+            if let highest = applied.max(), highest > newest {
+                throw MigrationError.databaseIsNewer(applied: highest, known: newest)
+            }
+            var newlyApplied: [Int] = []
+            for migration in migrations where !applied.contains(migration.version) {
+                logger.info(
+                    "applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                for statement in migration.statements {
+                    try await connection.query(statement, logger: logger)
+                }
+                try await connection.query(
+                    "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
+                    logger: logger
+                )
+                newlyApplied.append(migration.version)
+            }
+            return newlyApplied
+        }
+    }
+
+    /// The schema's history. Append only: never edit a step that has shipped.
+    public static let migrations: [Migration] = [
+        Migration(
+            version: 1,
+            name: "pgvector",
+            statements: ["CREATE EXTENSION IF NOT EXISTS vector"]
+        )
+    ]
+}

@@ -1,0 +1,114 @@
+import FaceStore
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+
+/// Paths and services the integration tests need; `make test` provides all of them.
+enum TestEnvironment {
+    static var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    static var cacheDirectory: String {
+        environment["FACEMATRIX_CACHE"] ?? "\(environment["HOME"] ?? "/root")/.cache/facematrix"
+    }
+
+    static var venvPython: String {
+        "\(environment["FACEMATRIX_VENV"] ?? "\(cacheDirectory)/venv")/bin/python"
+    }
+
+    static var databaseURL: String {
+        get throws {
+            guard let url = environment["DATABASE_URL"], !url.isEmpty else {
+                throw MissingPrerequisite("DATABASE_URL is not set: run the integration tests through `make test`")
+            }
+            return url
+        }
+    }
+
+    static let logger: Logger = {
+        var logger = Logger(label: "facematrix.tests")
+        // PostgresNIO warns when a query is queued before the pool's run() task has started; harmless here.
+        logger.logLevel = .error
+        return logger
+    }()
+
+    /// Runs an executable and returns its standard output; throws with its standard error when it fails.
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let stdout = output.fileHandleForReading.readDataToEndOfFile()
+        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw MissingPrerequisite(
+                "\(executable) \(arguments.joined(separator: " ")) failed: \(String(decoding: stderr, as: UTF8.self))")
+        }
+        return String(decoding: stdout, as: UTF8.self)
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("facematrix-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+struct MissingPrerequisite: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs `body` with a PostgresClient that is running for exactly the duration of the call.
+func withRunningClient<Result: Sendable>(
+    _ client: PostgresClient,
+    _ body: @Sendable () async throws -> Result
+) async throws -> Result {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await client.run() }
+        do {
+            let result = try await body()
+            group.cancelAll()
+            return result
+        } catch {
+            group.cancelAll()
+            throw error
+        }
+    }
+}
+
+/// Gives the test a database of its own (created empty, dropped afterwards), so tests can run in parallel.
+func withFreshDatabase<Result: Sendable>(
+    _ body: @Sendable (Database, DatabaseConfiguration) async throws -> Result
+) async throws -> Result {
+    let adminConfiguration = try DatabaseConfiguration(url: try TestEnvironment.databaseURL)
+    let admin = PostgresClient(
+        configuration: adminConfiguration.clientConfiguration, backgroundLogger: TestEnvironment.logger)
+    let name = "facematrix_test_\(UUID().uuidString.prefix(8).lowercased())"
+    return try await withRunningClient(admin) {
+        try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+        var databaseConfiguration = adminConfiguration
+        databaseConfiguration.database = name
+        let configuration = databaseConfiguration
+        let database = Database(configuration: configuration, logger: TestEnvironment.logger)
+        do {
+            let result = try await withRunningClient(database.client) { try await body(database, configuration) }
+            try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"))
+            return result
+        } catch {
+            _ = try? await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"))
+            throw error
+        }
+    }
+}

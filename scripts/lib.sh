@@ -1,0 +1,63 @@
+# Shared helpers for FaceMatrix's set-up scripts. Sourced, never executed.
+# shellcheck shell=bash
+
+FACEMATRIX_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+FACEMATRIX_CACHE="${FACEMATRIX_CACHE:-$HOME/.cache/facematrix}"
+FACEMATRIX_VENV="$FACEMATRIX_CACHE/venv"
+FACEMATRIX_MODELS="${FACEMATRIX_MODEL_DIR:-$FACEMATRIX_CACHE/models}"
+FACEMATRIX_BUILD="$FACEMATRIX_CACHE/build"
+FACEMATRIX_STAMPS="$FACEMATRIX_CACHE/stamps"
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+export FACEMATRIX_ROOT FACEMATRIX_CACHE FACEMATRIX_VENV FACEMATRIX_MODELS FACEMATRIX_BUILD PG_BIN
+
+# The Swift toolchain lives outside PATH on some machines.
+if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then
+    export PATH="/opt/swift/usr/bin:$PATH"
+fi
+
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+
+log() { printf '\033[1;34m[facematrix]\033[0m %s\n' "$*" >&2; }
+warn() { printf '\033[1;33m[facematrix]\033[0m %s\n' "$*" >&2; }
+
+# die STEP HINT: stop with a message that names the failing step and what to check.
+die() {
+    printf '\033[1;31m[facematrix] step "%s" failed.\033[0m %s\n' "$1" "$2" >&2
+    exit 1
+}
+
+# step NAME HINT COMMAND...: run a command as a named step; on failure name the step and the hint.
+step() {
+    local name="$1" hint="$2"
+    shift 2
+    "$@" || die "$name" "$hint"
+}
+
+stamp_path() { printf '%s/%s' "$FACEMATRIX_STAMPS" "$1"; }
+
+# stamp_matches NAME VALUE: true when the step NAME was completed with exactly VALUE.
+stamp_matches() { [ -f "$(stamp_path "$1")" ] && [ "$(cat "$(stamp_path "$1")")" = "$2" ]; }
+
+stamp_write() {
+    mkdir -p "$FACEMATRIX_STAMPS"
+    printf '%s' "$2" >"$(stamp_path "$1")"
+}
+
+# free_port: ask the kernel for an unused loopback port.
+free_port() {
+    python3 - <<'PY'
+import socket
+with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    print(s.getsockname()[1])
+PY
+}
+
+# as_pg_owner CMD...: PostgreSQL refuses to run as root, so root hands cluster work to the `postgres` user.
+as_pg_owner() {
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}

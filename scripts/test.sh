@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# `make test`: install what is missing, prepare the models, lint, start a throw-away PostgreSQL, run every test
+# (Swift unit and integration tests, the model tooling's parity tests), stop PostgreSQL, print a summary.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+"$FACEMATRIX_ROOT/scripts/setup.sh"
+"$FACEMATRIX_ROOT/scripts/models.sh"
+export FACEMATRIX_MODEL_DIR="$FACEMATRIX_MODELS"
+
+log "checking formatting (swift format lint)"
+step "format lint" "run 'make format' to fix the formatting" \
+    swift format lint --strict --recursive --parallel "$FACEMATRIX_ROOT/Package.swift" "$FACEMATRIX_ROOT/Sources" "$FACEMATRIX_ROOT/Tests"
+
+cluster=$(mktemp -d /tmp/facematrix-test-pg.XXXXXX)
+chmod 755 "$cluster"
+results=$(mktemp -d /tmp/facematrix-test-results.XXXXXX)
+cleanup() {
+    "$FACEMATRIX_ROOT/scripts/postgres.sh" stop "$cluster/db" || true
+    rm -rf "$cluster"
+}
+trap cleanup EXIT
+DATABASE_URL=$("$FACEMATRIX_ROOT/scripts/postgres.sh" start "$cluster/db")
+export DATABASE_URL
+
+log "building the tests"
+step "swift build" "see the compiler output above" \
+    swift build --build-tests --scratch-path "$FACEMATRIX_BUILD" -j "$(nproc)"
+
+status=0
+log "running the Swift tests"
+swift test --skip-build --scratch-path "$FACEMATRIX_BUILD" 2>&1 | tee "$results/swift.log" || status=1
+log "running the model tooling tests"
+(cd "$FACEMATRIX_ROOT/tools" && "$FACEMATRIX_VENV/bin/python" -m pytest -q tests 2>&1) | tee "$results/python.log" || status=1
+
+# The runners' own closing lines, repeated last so they are never lost in a long log.
+echo
+echo "================ FaceMatrix test summary ================"
+grep -E "Test run with .* (passed|failed)|Executed [0-9]+ tests?" "$results/swift.log" | tail -n 3 ||
+    echo "Swift tests: the runner printed no summary (exit status ${PIPESTATUS[0]})"
+grep -E "^[=]* ?[0-9]+ (passed|failed)|[0-9]+ (passed|failed|error)" "$results/python.log" | tail -n 1 ||
+    echo "Model tooling tests: pytest printed no summary"
+if [ $status -eq 0 ]; then echo "RESULT: all tests passed"; else echo "RESULT: FAILED"; fi
+echo "========================================================="
+rm -rf "$results"
+exit $status
