@@ -6,6 +6,10 @@ let strictSwift: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// The pixel loops (pyramids, crops, warps) run 50–100× slower unoptimised, which would make every test that
+/// looks at real photos crawl; the modules that hold them are optimised in debug builds too.
+let optimisedEvenInDebug: [SwiftSetting] = strictSwift + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "FaceMatrix",
     platforms: [.macOS(.v14)],
@@ -45,7 +49,7 @@ let package = Package(
 
         // JPEG (libjpeg-turbo), PNG (libspng) and EXIF (libexif) decoding.
         .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs"),
-        .target(name: "ImageDecoding", dependencies: ["CImageCodecs"], swiftSettings: strictSwift),
+        .target(name: "ImageDecoding", dependencies: ["CImageCodecs"], swiftSettings: optimisedEvenInDebug),
 
         // decode → detect (MTCNN) → align → embed.
         .target(
@@ -54,7 +58,7 @@ let package = Package(
                 "FaceMatrixCore", "FaceInference", "ImageDecoding",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            swiftSettings: strictSwift
+            swiftSettings: optimisedEvenInDebug
         ),
 
         // PostgreSQL + pgvector: connection, migrations, the face store.
@@ -72,7 +76,7 @@ let package = Package(
         .target(
             name: "FaceMatrixServer",
             dependencies: [
-                "FaceMatrixCore", "FaceStore", "ONNXRuntime",
+                "FaceMatrixCore", "FaceStore", "ONNXRuntime", "FaceInference", "FacePipeline", "ImageDecoding",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -88,18 +92,26 @@ let package = Package(
         .executableTarget(
             name: "FaceMatrixCLI",
             dependencies: [
-                "FaceMatrixServer", "FaceMatrixCore", "ONNXRuntime",
+                "FaceMatrixServer", "FaceMatrixCore", "ONNXRuntime", "FacePipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
         ),
 
-        // Fast tests: no database, no network.
+        // Helpers shared by the test targets: the shared photos, encoders that build test images at run time.
+        .target(
+            name: "FaceMatrixTestSupport",
+            dependencies: ["CImageCodecs", "ImageDecoding"],
+            swiftSettings: strictSwift
+        ),
+
+        // Fast tests: no database, no models.
         .testTarget(
             name: "FaceMatrixUnitTests",
             dependencies: [
-                "FaceMatrixCore", "FaceMatrixServer", "ONNXRuntime",
+                "FaceMatrixCore", "FaceMatrixServer", "ONNXRuntime", "ImageDecoding", "CImageCodecs", "FacePipeline",
+                "FaceMatrixTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSwift
@@ -108,7 +120,8 @@ let package = Package(
         .testTarget(
             name: "FaceMatrixIntegrationTests",
             dependencies: [
-                "FaceMatrixCore", "FaceMatrixServer", "FaceStore", "ONNXRuntime",
+                "FaceMatrixCore", "FaceMatrixServer", "FaceStore", "ONNXRuntime", "FacePipeline", "FaceInference",
+                "ImageDecoding", "FaceMatrixTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

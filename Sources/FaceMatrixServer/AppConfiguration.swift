@@ -102,6 +102,21 @@ struct EnvironmentReader {
         return number
     }
 
+    func doubles(_ name: String, default defaultValue: [Double], count: Int, in range: ClosedRange<Double>)
+        throws(AppConfiguration.InvalidValue) -> [Double]
+    {
+        guard let raw = value(name) else { return defaultValue }
+        let numbers = raw.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard numbers.count == count, numbers.allSatisfy({ $0.isFinite && range.contains($0) }) else {
+            throw .init(
+                variable: name,
+                reason:
+                    "must be \(count) comma-separated numbers in \(range.lowerBound)...\(range.upperBound), got '\(raw)'"
+            )
+        }
+        return numbers
+    }
+
     func logLevel(_ name: String, default defaultValue: Logger.Level) throws(AppConfiguration.InvalidValue)
         -> Logger.Level
     {

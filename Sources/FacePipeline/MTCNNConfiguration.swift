@@ -9,6 +9,10 @@ public struct MTCNNConfiguration: Sendable, Equatable {
     /// IoU above which overlapping candidates are merged: within one pyramid level, across levels, after R-Net,
     /// and after O-Net (where the overlap is measured against the smaller box).
     public var nmsThresholds: (pnetLevel: Float, pnetAll: Float, rnet: Float, onet: Float) = (0.5, 0.7, 0.7, 0.7)
+    /// Faces O-Net accepts but rates below this are not reported. MTCNN's published O-Net threshold (0.7) lets
+    /// through face-like background blurs at 0.75–0.9, while real faces, even partial or small ones, score above
+    /// 0.95 on the project's test photos.
+    public var minimumConfidence: Float = 0.9
     /// The pyramid's largest level is at most this many pixels on its longer side. On big photos this raises the
     /// smallest face found above `minimumFaceSize` (to longer side × 12 / this), which keeps P-Net's cost bounded;
     /// nil looks for `minimumFaceSize` at any image size.
@@ -18,6 +22,7 @@ public struct MTCNNConfiguration: Sendable, Equatable {
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.minimumFaceSize == rhs.minimumFaceSize && lhs.scaleFactor == rhs.scaleFactor
+            && lhs.minimumConfidence == rhs.minimumConfidence && lhs.maximumPyramidSide == rhs.maximumPyramidSide
             && lhs.thresholds == rhs.thresholds && lhs.nmsThresholds == rhs.nmsThresholds
     }
 

@@ -152,6 +152,7 @@ public struct MTCNNDetector: Sendable {
             passed.append(candidate.refined(inclusive: true))
         }
         return nonMaximumSuppression(passed, threshold: configuration.nmsThresholds.onet, measure: .minimum)
+            .filter { $0.score >= configuration.minimumConfidence }
             .map(Self.detectedFace)
             .sorted { $0.box.area > $1.box.area }
     }

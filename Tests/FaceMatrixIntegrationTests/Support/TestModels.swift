@@ -1,0 +1,57 @@
+import FaceInference
+import FaceMatrixCore
+import FaceMatrixServer
+import FaceMatrixTestSupport
+import FacePipeline
+import Foundation
+import ONNXRuntime
+
+/// The converted models from `make models`, loaded once for all tests.
+enum TestModels {
+    static var directory: String {
+        TestEnvironment.environment["FACEMATRIX_MODEL_DIR"] ?? "\(TestEnvironment.cacheDirectory)/models"
+    }
+
+    static let environment: ONNXRuntimeEnvironment = try! ONNXRuntimeEnvironment()
+
+    /// The default pipeline (ONNX Runtime, the default embedder), shared by the tests.
+    static let pipeline: FacePipeline = {
+        var settings = PipelineSettings()
+        settings.modelDirectory = directory
+        do {
+            return try settings.makePipeline(environment: environment).0
+        } catch {
+            fatalError("the models in \(directory) could not be loaded (\(error)); run `make models`")
+        }
+    }()
+
+    static let manifest: FaceModels = try! FaceModels(directory: directory)
+}
+
+/// One row of a `labels.csv` in the shared photos.
+struct LabelledPhoto: Sendable, CustomStringConvertible {
+    let path: String
+    let identity: String
+    let faces: Int?
+
+    var description: String { path }
+
+    /// Rows of `<subset>/labels.csv`, with paths relative to the faces folder.
+    static func load(_ subset: String) throws -> [LabelledPhoto] {
+        let root = try TestData.facesDirectory()
+        let text = try String(contentsOf: root.appendingPathComponent("\(subset)/labels.csv"), encoding: .utf8)
+        let rows = text.split(whereSeparator: \.isNewline).dropFirst()
+        return rows.map { line in
+            let columns = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            return LabelledPhoto(
+                path: "\(subset)/\(columns[0])", identity: columns[1],
+                faces: columns.count > 2 ? Int(columns[2]) : nil)
+        }
+    }
+
+    static func labelledSets() throws -> [LabelledPhoto] {
+        try load("facenet-pytorch") + load("face_recognition")
+    }
+
+    var bytes: [UInt8] { get throws { try TestData.bytes(path) } }
+}

@@ -1,0 +1,69 @@
+"""Command line: ``python -m facematrix_models {build,verify,facenet,parity} ...``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import __version__
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m facematrix_models",
+                                     description="FaceMatrix model conversion tooling")
+    parser.add_argument("--version", action="version", version=f"facematrix_models {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="convert MTCNN + the Intel embedder into DIR (skipped when up to date)")
+    p.add_argument("--out", help="output folder (default: $FACEMATRIX_CACHE/models, "
+                                 "FACEMATRIX_CACHE defaulting to ~/.cache/facematrix)")
+    p.add_argument("--shared", help="shared models folder (default: <repo>/../shared/models); when its "
+                                    "intel-face-reidentification-retail-0095 folder is absent the IR is downloaded")
+    p.add_argument("--force", action="store_true", help="rebuild even if the stamp says nothing changed")
+
+    p = sub.add_parser("verify", help="check that DIR's files match their manifests and the build stamp")
+    p.add_argument("--out", help="output folder (default as for build)")
+
+    p = sub.add_parser("facenet", help="convert a facenet-pytorch InceptionResnetV1 state_dict (.pt) to ONNX")
+    p.add_argument("--state-dict", required=True, help="state_dict file as torch.save writes it (zip or legacy)")
+    p.add_argument("--out", help="output folder (default as for build); the model goes to OUT/NAME/")
+    p.add_argument("--name", default="facenet-vggface2")
+    p.add_argument("--triton", action="store_true", help="also write OUT/triton/NAME/{config.pbtxt,1/model.onnx}")
+    p.add_argument("--version", dest="model_version", help="manifest 'version' (default: state-dict-<sha256 prefix>)")
+    p.add_argument("--license", default="MIT", help="manifest 'license' (default: MIT, facenet-pytorch's)")
+    p.add_argument("--source", help="manifest 'source' text (default: file name + sha256)")
+
+    p = sub.add_parser("parity", help="embedder parity on real faces: converted ONNX (onnxruntime) vs the IR "
+                                      "(OpenVINO, f32); writes OUT/parity-report.json")
+    p.add_argument("--out", help="models folder (default as for build); built first if needed")
+    p.add_argument("--shared", help="shared models folder (default as for build)")
+    p.add_argument("--faces", help="test-data faces folder (default: <repo>/../shared/testdata/faces)")
+
+    args = parser.parse_args(argv)
+    if args.command == "build":
+        from .build import build
+        build(args.out, args.shared, force=args.force)
+        return 0
+    if args.command == "verify":
+        from .build import default_out, verify
+        out = args.out or default_out()
+        problems = verify(out)
+        for problem in problems:
+            print(f"FAIL {problem}", file=sys.stderr)
+        print(f"{out}: {'OK' if not problems else f'{len(problems)} problem(s)'}")
+        return 1 if problems else 0
+    if args.command == "facenet":
+        from .build import convert_facenet
+        convert_facenet(args.state_dict, args.out, name=args.name, triton=args.triton,
+                        version=args.model_version, license_=args.license, source=args.source)
+        return 0
+    if args.command == "parity":
+        from .build import build, default_out
+        from .parity import run_embedder_parity
+        out = args.out or default_out()
+        build(out, args.shared)
+        report = run_embedder_parity(out, shared=args.shared, faces_dir=args.faces)
+        print(json.dumps({k: v for k, v in report.items() if k != "faces"}, indent=2))
+        return 0 if report["ok"] else 1
+    return 2
