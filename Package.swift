@@ -121,7 +121,7 @@ let package = Package(
             name: "FaceMatrixIntegrationTests",
             dependencies: [
                 "FaceMatrixCore", "FaceMatrixServer", "FaceStore", "ONNXRuntime", "FacePipeline", "FaceInference",
-                "ImageDecoding", "FaceMatrixTestSupport",
+                "ImageDecoding", "CImageCodecs", "FaceMatrixTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

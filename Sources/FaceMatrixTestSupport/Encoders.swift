@@ -36,6 +36,44 @@ public enum Encoders {
         try jpeg(image.pixels, width: image.width, height: image.height, pixelFormat: TJPF_RGB, quality: quality)
     }
 
+    /// Transforms a JPEG without re-encoding it (rotating or flipping its DCT blocks, as `jpegtran` does), so the
+    /// result carries exactly the original's picture information. Partial edge blocks are trimmed.
+    /// With `wholeBlocksOnly`, the picture is first cut to whole 16×16 blocks, after which every rotation is exact
+    /// and keeps the size.
+    public static func losslesslyTransformed(_ jpeg: [UInt8], operation: TJXOP, wholeBlocksOnly: Bool = false) throws
+        -> [UInt8]
+    {
+        guard let handle = tjInitTransform() else {
+            throw EncodingFailed(description: "tjInitTransform failed")
+        }
+        defer { tjDestroy(handle) }
+        var transform = tjtransform()
+        transform.op = Int32(operation.rawValue)
+        transform.options = TJXOPT_TRIM | TJXOPT_COPYNONE
+        if wholeBlocksOnly {
+            var width: Int32 = 0
+            var height: Int32 = 0
+            var subsampling: Int32 = 0
+            var colorspace: Int32 = 0
+            _ = jpeg.withUnsafeBufferPointer { source in
+                tjDecompressHeader3(
+                    handle, source.baseAddress, UInt(source.count), &width, &height, &subsampling, &colorspace)
+            }
+            transform.options |= TJXOPT_CROP
+            transform.r = tjregion(x: 0, y: 0, w: width - width % 16, h: height - height % 16)
+        }
+        var output: UnsafeMutablePointer<UInt8>? = nil
+        var size: UInt = 0
+        let status = jpeg.withUnsafeBufferPointer { source in
+            tjTransform(handle, source.baseAddress, UInt(source.count), 1, &output, &size, &transform, 0)
+        }
+        defer { tjFree(output) }
+        guard status == 0, let output else {
+            throw EncodingFailed(description: String(cString: tjGetErrorStr2(handle)))
+        }
+        return Array(UnsafeBufferPointer(start: output, count: Int(size)))
+    }
+
     /// Decodes with TurboJPEG directly into `pixelFormat`, bypassing the module under test.
     public static func turboDecode(_ jpeg: [UInt8], pixelFormat: TJPF, channels: Int) throws -> (Int, Int, [UInt8]) {
         guard let handle = tjInitDecompress() else {

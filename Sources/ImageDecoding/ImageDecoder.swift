@@ -51,6 +51,9 @@ public struct ImageDecoder: Sendable {
     ///
     /// `limits.maxBytes` applies as for `decode`, but `limits.maxPixels` does not: reporting the dimensions of an
     /// oversized image is what a probe is for.
+    ///
+    /// A PNG may place its eXIf chunk after the image data (rare, but allowed); a probe stops before the image data
+    /// and then reports orientation 1, while `decode` reads the whole file and applies it.
     public func probe(_ bytes: UnsafeRawBufferPointer) throws(ImageDecodingError) -> ImageHeader {
         let format = try checkedFormat(of: bytes)
         switch format {
@@ -92,10 +95,10 @@ public struct ImageDecoder: Sendable {
         return format
     }
 
-    private func withContiguousBytes<Result>(
+    private func withContiguousBytes<Value>(
         _ bytes: some Collection<UInt8>,
-        _ body: (UnsafeRawBufferPointer) throws(ImageDecodingError) -> Result
-    ) throws(ImageDecodingError) -> Result {
+        _ body: (UnsafeRawBufferPointer) throws(ImageDecodingError) -> Value
+    ) throws(ImageDecodingError) -> Value {
         // The limit is checked before a non-contiguous collection would be copied.
         guard bytes.count <= limits.maxBytes else {
             throw .tooManyBytes(limit: limits.maxBytes)
@@ -103,10 +106,10 @@ public struct ImageDecoder: Sendable {
         // `withContiguousStorageIfAvailable` only rethrows untyped errors, so the typed error travels in a Result.
         let outcome =
             bytes.withContiguousStorageIfAvailable { buffer in
-                Swift.Result { () throws(ImageDecodingError) in try body(UnsafeRawBufferPointer(buffer)) }
+                Result { () throws(ImageDecodingError) in try body(UnsafeRawBufferPointer(buffer)) }
             }
             ?? Array(bytes).withUnsafeBytes { buffer in
-                Swift.Result { () throws(ImageDecodingError) in try body(buffer) }
+                Result { () throws(ImageDecodingError) in try body(buffer) }
             }
         return try outcome.get()
     }

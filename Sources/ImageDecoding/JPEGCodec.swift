@@ -50,7 +50,7 @@ enum JPEGCodec {
 
         let orientation = orientation(from: markers, in: bytes)
         return DecodedImage(
-            image: EXIFOrientation.upright(stored, orientation: orientation),
+            image: EXIFOrientation.upright(consume stored, orientation: orientation),
             format: .jpeg,
             originalWidth: header.width,
             originalHeight: header.height,
@@ -108,14 +108,15 @@ enum JPEGCodec {
         _ bytes: UnsafeRawBufferPointer, handle: tjhandle, width: Int, height: Int, pixelFormat: TJPF, channels: Int
     ) throws(ImageDecodingError) -> [UInt8] {
         var failure: ImageDecodingError?
+        let count = width * height * channels
         // Uninitialised capacity avoids zero-filling a buffer that libjpeg overwrites completely.
-        let pixels = [UInt8](unsafeUninitializedCapacity: width * height * channels) { buffer, initializedCount in
+        let pixels = [UInt8](unsafeUninitializedCapacity: count) { buffer, initializedCount in
             let status = tjDecompress2(
                 handle, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt(bytes.count),
                 buffer.baseAddress, Int32(width), Int32(width * channels), Int32(height), pixelFormat.rawValue,
                 decompressFlags)
             if status == 0 {
-                initializedCount = buffer.count
+                initializedCount = count
             } else {
                 failure = error(from: handle)
             }

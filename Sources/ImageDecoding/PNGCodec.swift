@@ -36,7 +36,7 @@ enum PNGCodec {
 
         let orientation = context.exifOrientation()
         return DecodedImage(
-            image: EXIFOrientation.upright(stored, orientation: orientation),
+            image: EXIFOrientation.upright(consume stored, orientation: orientation),
             format: .png,
             originalWidth: width,
             originalHeight: height,
@@ -59,14 +59,14 @@ enum PNGCodec {
             self.bytes = bytes
             self.maxPixels = limits.maxPixels
 
-            // Critical-chunk CRCs are checked by default; checking ancillary ones too means a damaged eXIf chunk
-            // cannot silently change the orientation.
+            // Critical-chunk CRCs are checked by default. Checking ancillary ones too rejects a damaged file instead
+            // of silently dropping, say, its eXIf chunk and with it the orientation.
             spng_set_crc_action(
                 context, Int32(SPNG_CRC_ERROR.rawValue), Int32(SPNG_CRC_ERROR.rawValue))
             // No side can exceed the pixel budget; libspng rejects larger headers before allocating anything.
             let maxSide = UInt32(min(max(limits.maxPixels, 1), Int(Int32.max)))
             spng_set_image_limits(context, maxSide, maxSide)
-            spng_set_chunk_limits(context, max(bytes.count, 1), PNGCodec.chunkCacheLimit)
+            spng_set_chunk_limits(context, min(max(bytes.count, 1), Int(Int32.max)), PNGCodec.chunkCacheLimit)
             spng_set_png_buffer(context, bytes.baseAddress, bytes.count)
         }
 

@@ -1,0 +1,99 @@
+import CImageCodecs
+import FaceMatrixCore
+import FaceMatrixTestSupport
+import FacePipeline
+import Foundation
+import ImageDecoding
+import Testing
+
+/// Embeddings on real photos: same people close, different people apart, robust to how the photo is stored.
+@Suite struct FaceRecognitionTests {
+    /// Photos showing exactly one named person.
+    static let portraits: [LabelledPhoto] = try! LabelledPhoto.labelledSets().filter {
+        $0.faces == 1 && $0.identity != "none" && $0.identity != "multiple" && !$0.identity.contains(";")
+    }
+
+    @Test func samePeopleAreMoreSimilarThanDifferentPeople() async throws {
+        var embeddings: [(identity: String, embedding: Embedding)] = []
+        for photo in Self.portraits {
+            let analysis = try await TestModels.pipeline.analyze(try photo.bytes, embedding: .largest)
+            let embedding = try #require(analysis.faces.first?.embedding, "\(photo.path)")
+            embeddings.append((photo.identity, embedding))
+        }
+        var same: [Double] = []
+        var different: [Double] = []
+        for i in embeddings.indices {
+            for j in embeddings.indices where j > i {
+                let similarity = embeddings[i].embedding.similarity(to: embeddings[j].embedding)
+                if embeddings[i].identity == embeddings[j].identity {
+                    same.append(similarity)
+                } else {
+                    different.append(similarity)
+                }
+            }
+        }
+        let auc = areaUnderROC(positives: same, negatives: different)
+        print(
+            "labelled photos: \(embeddings.count) faces, \(same.count) same-person pairs (min \(same.min()!)),"
+                + " \(different.count) different-person pairs (max \(different.max()!)), ROC AUC \(auc)")
+        #expect(same.count >= 100)
+        #expect(auc >= 0.99)
+    }
+
+    /// A photo stored sideways with an EXIF tag saying so (as phones store them) must give the same face and
+    /// embedding as the upright photo. The sideways copy is made the way cameras and `jpegtran` make one, by moving
+    /// the JPEG's DCT blocks without re-encoding, so only the orientation differs.
+    @Test(arguments: [(3, TJXOP_ROT180), (6, TJXOP_ROT270), (8, TJXOP_ROT90), (5, TJXOP_TRANSPOSE)])
+    func exifRotatedCopyGivesTheSameEmbedding(orientation: Int, storedAs operation: TJXOP) async throws {
+        // Cut to whole blocks first, so that the upright and the sideways copy show exactly the same pixels.
+        let upright = try Encoders.losslesslyTransformed(
+            try TestData.bytes("face_recognition/examples/obama.jpg"), operation: TJXOP_NONE, wholeBlocksOnly: true)
+        let sideways = Encoders.insertingExifOrientation(
+            UInt16(orientation), into: try Encoders.losslesslyTransformed(upright, operation: operation),
+            bigEndian: orientation % 2 == 0)
+
+        let a = try await TestModels.pipeline.analyze(upright, embedding: .largest)
+        let b = try await TestModels.pipeline.analyze(sideways, embedding: .largest)
+        #expect(a.imageWidth == b.imageWidth && a.imageHeight == b.imageHeight)
+        let similarity = try #require(a.faces.first?.embedding).similarity(to: try #require(b.faces.first?.embedding))
+        print("EXIF orientation \(orientation): cosine to upright \(similarity)")
+        #expect(similarity >= 0.99)
+        let boxA = try #require(a.faces.first).detection.box
+        let boxB = try #require(b.faces.first).detection.box
+        #expect(boxA.intersectionOverUnion(with: boxB) >= 0.95)
+    }
+
+    @Test func batchedEmbeddingsEqualSingleOnes() async throws {
+        let bytes = try TestData.bytes("facenet-pytorch/multiface.jpg")
+        let all = try await TestModels.pipeline.analyze(bytes, embedding: .all)
+        let largest = try await TestModels.pipeline.analyze(bytes, embedding: .largest)
+        #expect(all.faces.count == 6)
+        #expect(all.faces.allSatisfy { $0.embedding != nil })
+        #expect(largest.faces.dropFirst().allSatisfy { $0.embedding == nil })
+        let batched = try #require(all.faces.first?.embedding)
+        let single = try #require(largest.faces.first?.embedding)
+        #expect(batched.similarity(to: single) > 0.9999)
+        #expect(batched.dimension == 256)
+        let norm = batched.values.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        #expect(abs(norm - 1) < 1e-5)
+    }
+}
+
+/// The probability that a random positive scores above a random negative (ties count half).
+func areaUnderROC(positives: [Double], negatives: [Double]) -> Double {
+    let sortedNegatives = negatives.sorted()
+    var wins = 0.0
+    for positive in positives {
+        // Negatives strictly below, plus half of the ties, by binary search.
+        var low = 0
+        var high = sortedNegatives.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sortedNegatives[middle] < positive { low = middle + 1 } else { high = middle }
+        }
+        var tieEnd = low
+        while tieEnd < sortedNegatives.count && sortedNegatives[tieEnd] == positive { tieEnd += 1 }
+        wins += Double(low) + Double(tieEnd - low) / 2
+    }
+    return wins / Double(positives.count * negatives.count)
+}
