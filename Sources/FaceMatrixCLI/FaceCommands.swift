@@ -15,7 +15,7 @@ struct PipelineOptions: ParsableArguments {
         if let models { settings.modelDirectory = models }
         // One photo at a time: let each network use both cores.
         settings.intraOpThreads = ProcessInfo.processInfo.activeProcessorCount
-        return try settings.makePipeline(environment: ONNXRuntimeEnvironment()).0
+        return try settings.makePipeline(environment: ONNXRuntimeEnvironment.shared()).0
     }
 }
 

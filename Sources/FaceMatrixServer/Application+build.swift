@@ -12,7 +12,7 @@ public func buildApplication(
     var databaseLogger = logger
     databaseLogger[metadataKey: "component"] = "postgres"
     let database = Database(configuration: databaseConfiguration, logger: databaseLogger)
-    let environment = try ONNXRuntimeEnvironment()
+    let environment = try ONNXRuntimeEnvironment.shared()
 
     let router = buildRouter(checks: readinessChecks(database: database, onnxRuntime: environment))
     var app = Application(

@@ -1,8 +1,10 @@
 import CONNXRuntime
 
-/// The process-wide ONNX Runtime environment. Create one and share it between sessions.
+/// The process-wide ONNX Runtime environment.
 ///
-/// `OrtEnv` is thread-safe, which is why this class can be `@unchecked Sendable`.
+/// ONNX Runtime keeps one environment per process: a second `CreateEnv` hands back the first one whatever options
+/// it asks for. `shared` makes that explicit; every session is created from it. `OrtEnv` is thread-safe, which is
+/// why this class can be `@unchecked Sendable`.
 public final class ONNXRuntimeEnvironment: @unchecked Sendable {
     let api: UnsafePointer<OrtApi>
     let pointer: OpaquePointer
@@ -13,32 +15,25 @@ public final class ONNXRuntimeEnvironment: @unchecked Sendable {
         return getVersion().map { String(cString: $0) } ?? "unknown"
     }
 
-    /// - Parameter sharedThreads: when set, every session that asks for it runs on one pool of this many
-    ///   intra-op threads, instead of each session starting its own pool; on a small machine that keeps
-    ///   several models from over-subscribing the cores.
-    public init(logIdentifier: String = "facematrix", sharedThreads: Int? = nil) throws(ONNXRuntimeError) {
+    /// The environment, created on first use. Throws when the library cannot provide the C API these headers need.
+    public static func shared() throws(ONNXRuntimeError) -> ONNXRuntimeEnvironment {
+        switch sharedResult {
+        case .success(let environment): return environment
+        case .failure(let error): throw error
+        }
+    }
+
+    private static let sharedResult: Result<ONNXRuntimeEnvironment, ONNXRuntimeError> = Result {
+        () throws(ONNXRuntimeError) in try ONNXRuntimeEnvironment()
+    }
+
+    private init() throws(ONNXRuntimeError) {
         guard let base = OrtGetApiBase(), let getApi = base.pointee.GetApi,
             let api = getApi(UInt32(ORT_API_VERSION))
         else { throw .apiUnavailable(requestedVersion: Int(ORT_API_VERSION)) }
         self.api = api
-
         var environment: OpaquePointer?
-        if let sharedThreads {
-            var threading: OpaquePointer?
-            try check(api, api.pointee.CreateThreadingOptions(&threading))
-            defer { api.pointee.ReleaseThreadingOptions(threading) }
-            try check(api, api.pointee.SetGlobalIntraOpNumThreads(threading, Int32(sharedThreads)))
-            try check(api, api.pointee.SetGlobalInterOpNumThreads(threading, 1))
-            // Spinning threads burn a core while waiting; on two cores that starves the other requests.
-            try check(api, api.pointee.SetGlobalSpinControl(threading, 0))
-            try check(
-                api,
-                api.pointee.CreateEnvWithGlobalThreadPools(
-                    ORT_LOGGING_LEVEL_WARNING, logIdentifier, threading, &environment)
-            )
-        } else {
-            try check(api, api.pointee.CreateEnv(ORT_LOGGING_LEVEL_WARNING, logIdentifier, &environment))
-        }
+        try check(api, api.pointee.CreateEnv(ORT_LOGGING_LEVEL_WARNING, "facematrix", &environment))
         guard let environment else { throw .runtime(code: -1, message: "CreateEnv returned no environment") }
         self.pointer = environment
     }

@@ -7,11 +7,10 @@ public import FaceMatrixCore
 
 /// How a session uses threads and optimises its graph.
 public struct SessionOptions: Sendable, Equatable {
-    /// Threads one run may use inside an operator; ignored when `useSharedThreads` is set.
+    /// Threads one run may use inside an operator. With 1 the calling thread does all the work and no pool is
+    /// started, which suits a server that runs several requests side by side on few cores.
     public var intraOpThreads: Int
     public var interOpThreads: Int
-    /// Run on the environment's shared pool (see `ONNXRuntimeEnvironment.init(sharedThreads:)`).
-    public var useSharedThreads: Bool
     /// Whether idle pool threads spin; spinning lowers latency on idle machines and wastes cores on busy ones.
     public var allowSpinning: Bool
     public var graphOptimization: GraphOptimization
@@ -23,13 +22,11 @@ public struct SessionOptions: Sendable, Equatable {
     public init(
         intraOpThreads: Int = 1,
         interOpThreads: Int = 1,
-        useSharedThreads: Bool = false,
         allowSpinning: Bool = false,
         graphOptimization: GraphOptimization = .all
     ) {
         self.intraOpThreads = intraOpThreads
         self.interOpThreads = interOpThreads
-        self.useSharedThreads = useSharedThreads
         self.allowSpinning = allowSpinning
         self.graphOptimization = graphOptimization
     }
@@ -190,17 +187,13 @@ private func configure(
     with options: SessionOptions,
     api: UnsafePointer<OrtApi>
 ) throws(ONNXRuntimeError) {
-    if options.useSharedThreads {
-        try check(api, api.pointee.DisablePerSessionThreads(sessionOptions))
-    } else {
-        try check(api, api.pointee.SetIntraOpNumThreads(sessionOptions, Int32(options.intraOpThreads)))
-        try check(api, api.pointee.SetInterOpNumThreads(sessionOptions, Int32(options.interOpThreads)))
-        try check(
-            api,
-            api.pointee.AddSessionConfigEntry(
-                sessionOptions, "session.intra_op.allow_spinning", options.allowSpinning ? "1" : "0")
-        )
-    }
+    try check(api, api.pointee.SetIntraOpNumThreads(sessionOptions, Int32(options.intraOpThreads)))
+    try check(api, api.pointee.SetInterOpNumThreads(sessionOptions, Int32(options.interOpThreads)))
+    try check(
+        api,
+        api.pointee.AddSessionConfigEntry(
+            sessionOptions, "session.intra_op.allow_spinning", options.allowSpinning ? "1" : "0")
+    )
     let level: GraphOptimizationLevel =
         switch options.graphOptimization {
         case .disabled: ORT_DISABLE_ALL

@@ -12,10 +12,11 @@ import Testing
         return directory
     }()
 
-    static let environment = try! ONNXRuntimeEnvironment()
+    static let environment = try! ONNXRuntimeEnvironment.shared()
 
-    @Test func reportsTheLibraryVersion() {
+    @Test func reportsTheLibraryVersion() throws {
         #expect(ONNXRuntimeEnvironment.version.hasPrefix("1.32"))
+        #expect(try ONNXRuntimeEnvironment.shared() === Self.environment)
     }
 
     @Test func gemmGivesTheKnownProduct() throws {
@@ -58,11 +59,9 @@ import Testing
         }
     }
 
-    @Test func sharedThreadPoolSessionsRunConcurrently() async throws {
-        let shared = try ONNXRuntimeEnvironment(sharedThreads: 2)
+    @Test func oneSessionServesConcurrentCallers() async throws {
         let session = try ONNXRuntimeSession(
-            environment: shared, modelPath: Self.models.appendingPathComponent("gemm.onnx").path,
-            options: SessionOptions(useSharedThreads: true))
+            environment: Self.environment, modelPath: Self.models.appendingPathComponent("gemm.onnx").path)
         let sums = try await withThrowingTaskGroup(of: Float.self) { group in
             for index in 0..<8 {
                 group.addTask {

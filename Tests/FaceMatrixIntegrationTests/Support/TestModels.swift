@@ -12,7 +12,7 @@ enum TestModels {
         TestEnvironment.environment["FACEMATRIX_MODEL_DIR"] ?? "\(TestEnvironment.cacheDirectory)/models"
     }
 
-    static let environment: ONNXRuntimeEnvironment = try! ONNXRuntimeEnvironment()
+    static let environment: ONNXRuntimeEnvironment = try! ONNXRuntimeEnvironment.shared()
 
     /// The default pipeline (ONNX Runtime, the default embedder), shared by the tests.
     static let pipeline: FacePipeline = {
