@@ -61,6 +61,9 @@ let package = Package(
             swiftSettings: optimisedEvenInDebug
         ),
 
+        // Accuracy on LFW and calibration of the decision thresholds.
+        .target(name: "FaceMatrixEvaluation", dependencies: ["FaceMatrixCore"], swiftSettings: optimisedEvenInDebug),
+
         // PostgreSQL + pgvector: connection, migrations, the face store.
         .target(
             name: "FaceStore",
@@ -92,10 +95,22 @@ let package = Package(
         .executableTarget(
             name: "FaceMatrixCLI",
             dependencies: [
-                "FaceMatrixServer", "FaceMatrixCore", "ONNXRuntime", "FacePipeline",
+                "FaceMatrixServer", "FaceMatrixCore", "ONNXRuntime", "FacePipeline", "FaceMatrixEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSwift
+        ),
+
+        // `make bench-pipeline`: stage times, throughput and the ratio to ONNX Runtime alone.
+        .executableTarget(
+            name: "FaceMatrixBench",
+            dependencies: [
+                "FaceMatrixCore", "FaceMatrixServer", "FacePipeline", "FaceInference", "ImageDecoding", "ONNXRuntime",
+                "FaceMatrixTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "bench/Sources/FaceMatrixBench",
             swiftSettings: strictSwift
         ),
 

@@ -10,11 +10,12 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Directory with the converted models (default: FACEMATRIX_MODEL_DIR or the model cache).")
     var models: String?
 
-    func makePipeline() throws -> FacePipeline {
+    /// - Parameter intraOpThreads: threads per network run; by default all cores, since the commands that
+    ///   handle one photo at a time are faster when each network uses every core.
+    func makePipeline(intraOpThreads: Int = PipelineSettings.processorCount) throws -> FacePipeline {
         var settings = try PipelineSettings(environment: ProcessInfo.processInfo.environment)
         if let models { settings.modelDirectory = models }
-        // One photo at a time: let each network use both cores.
-        settings.intraOpThreads = ProcessInfo.processInfo.activeProcessorCount
+        settings.intraOpThreads = intraOpThreads
         return try settings.makePipeline(environment: ONNXRuntimeEnvironment.shared()).0
     }
 }
@@ -54,7 +55,7 @@ struct EmbedCommand: AsyncParsableCommand {
 struct CompareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
-        abstract: "Compare the main (largest) faces of two photos and say whether they pass the model's threshold.")
+        abstract: "Compare the main faces of two photos and say whether they pass the model's threshold.")
 
     @Argument(help: "A JPEG or PNG file.") var first: String
     @Argument(help: "Another JPEG or PNG file.") var second: String
@@ -87,7 +88,7 @@ struct CompareCommand: AsyncParsableCommand {
     }
 
     private func mainEmbedding(of path: String, pipeline: FacePipeline) async throws -> Embedding {
-        let analysis = try await pipeline.analyze(try readFile(path), embedding: .largest)
+        let analysis = try await pipeline.analyze(try readFile(path), embedding: .main)
         guard let embedding = analysis.faces.first?.embedding else {
             throw CommandFailure("\(path): \(FaceMatrixError.faceNotDetected.message)")
         }

@@ -5,7 +5,9 @@ struct FaceMatrixCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "facematrix",
         abstract: "Face recognition service: detect, embed and recognise faces.",
-        subcommands: [ServeCommand.self, DetectCommand.self, EmbedCommand.self, CompareCommand.self],
+        subcommands: [
+            ServeCommand.self, DetectCommand.self, EmbedCommand.self, CompareCommand.self, EvaluateLFWCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self
     )
 }

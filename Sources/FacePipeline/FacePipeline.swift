@@ -18,8 +18,8 @@ public struct FacePipeline: Sendable {
 
     public enum EmbeddingScope: Sendable {
         case none
-        /// Only the largest face, the one a recognition request is about.
-        case largest
+        /// Only the main face (see `FaceAnalysis.faces`), the one a recognition request is about.
+        case main
         case all
     }
 
@@ -58,7 +58,7 @@ public struct FacePipeline: Sendable {
 
     /// Analyses a photo. Throws `FaceMatrixError.invalidImage` / `.imageTooLarge` for unusable bytes; a photo
     /// without faces is not an error here (the result has no faces).
-    public func analyze(_ bytes: [UInt8], embedding scope: EmbeddingScope = .largest) async throws -> FaceAnalysis {
+    public func analyze(_ bytes: [UInt8], embedding scope: EmbeddingScope = .main) async throws -> FaceAnalysis {
         let clock = ContinuousClock()
         var timings = StageTimings()
         let started = clock.now
@@ -71,7 +71,8 @@ public struct FacePipeline: Sendable {
         }
         timings.decode = clock.now - started
 
-        let (detections, detectorTimings) = try await detector.detect(in: decoded.image)
+        let (found, detectorTimings) = try await detector.detect(in: decoded.image)
+        let detections = Self.mainFaceFirst(found, imageWidth: decoded.image.width, imageHeight: decoded.image.height)
         timings.pnet = detectorTimings.pnet
         timings.rnet = detectorTimings.rnet
         timings.onet = detectorTimings.onet
@@ -84,7 +85,7 @@ public struct FacePipeline: Sendable {
         let toEmbed =
             switch scope {
             case .none: 0
-            case .largest: min(1, aligned.count)
+            case .main: min(1, aligned.count)
             case .all: aligned.count
             }
         let embeddings = try await embedder.embed(Array(aligned.prefix(toEmbed)))
@@ -109,12 +110,34 @@ public struct FacePipeline: Sendable {
     }
 }
 
+extension FacePipeline {
+    /// Moves the photo's main face to the front: the one with the largest visible area, less a penalty for its
+    /// distance from the centre (twice the squared offset, in pixels², as InsightFace ranks faces). The person a
+    /// camera or a portrait is about is big and central; a bystander cut by the edge can have a larger box while
+    /// showing less face.
+    static func mainFaceFirst(_ faces: [DetectedFace], imageWidth: Int, imageHeight: Int) -> [DetectedFace] {
+        guard faces.count > 1 else { return faces }
+        let center = Point(x: Double(imageWidth) / 2, y: Double(imageHeight) / 2)
+        let score = { (face: DetectedFace) -> Double in
+            let box = face.box
+            let visibleWidth = min(box.maxX, Double(imageWidth)) - max(box.x, 0)
+            let visibleHeight = min(box.maxY, Double(imageHeight)) - max(box.y, 0)
+            let offset = box.center.distance(to: center)
+            return max(0, visibleWidth) * max(0, visibleHeight) - 2 * offset * offset
+        }
+        let main = faces.indices.max { score(faces[$0]) < score(faces[$1]) }!
+        var ordered = faces
+        ordered.insert(ordered.remove(at: main), at: 0)
+        return ordered
+    }
+}
+
 /// What the pipeline found in one photo.
 public struct FaceAnalysis: Sendable {
     /// Size of the upright photo in pixels.
     public var imageWidth: Int
     public var imageHeight: Int
-    /// The largest face first.
+    /// The main face first, then the others, largest first.
     public var faces: [AnalyzedFace]
     public var timings: StageTimings
 }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import PostgresNIO
 
 /// Where the database is, parsed from a `postgres://user:password@host:port/database` URL.

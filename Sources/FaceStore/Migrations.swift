@@ -93,6 +93,46 @@ extension Database {
             version: 1,
             name: "pgvector",
             statements: ["CREATE EXTENSION IF NOT EXISTS vector"]
-        )
+        ),
+        Migration(
+            version: 2,
+            name: "users, faces, enrollment keys",
+            statements: [
+                """
+                CREATE TABLE users (
+                    id text PRIMARY KEY,
+                    name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+                    birthdate date NOT NULL,
+                    email text,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    updated_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                "CREATE UNIQUE INDEX users_email_unique ON users (lower(email)) WHERE email IS NOT NULL",
+                """
+                CREATE TABLE faces (
+                    id bigserial PRIMARY KEY,
+                    user_id text NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    model text NOT NULL,
+                    embedding vector NOT NULL,
+                    face jsonb NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                "CREATE INDEX faces_user ON faces (user_id)",
+                "CREATE INDEX faces_model ON faces (model)",
+                """
+                CREATE TABLE enrollment_keys (
+                    req_id text PRIMARY KEY,
+                    model text NOT NULL,
+                    embedding vector NOT NULL,
+                    face jsonb NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    expires_at timestamptz NOT NULL
+                )
+                """,
+                "CREATE INDEX enrollment_keys_expiry ON enrollment_keys (expires_at)",
+            ]
+        ),
     ]
 }

@@ -16,7 +16,7 @@ import Testing
     @Test func samePeopleAreMoreSimilarThanDifferentPeople() async throws {
         var embeddings: [(identity: String, embedding: Embedding)] = []
         for photo in Self.portraits {
-            let analysis = try await TestModels.pipeline.analyze(try photo.bytes, embedding: .largest)
+            let analysis = try await TestModels.pipeline.analyze(try photo.bytes, embedding: .main)
             let embedding = try #require(analysis.faces.first?.embedding, "\(photo.path)")
             embeddings.append((photo.identity, embedding))
         }
@@ -52,8 +52,8 @@ import Testing
             UInt16(orientation), into: try Encoders.losslesslyTransformed(upright, operation: operation),
             bigEndian: orientation % 2 == 0)
 
-        let a = try await TestModels.pipeline.analyze(upright, embedding: .largest)
-        let b = try await TestModels.pipeline.analyze(sideways, embedding: .largest)
+        let a = try await TestModels.pipeline.analyze(upright, embedding: .main)
+        let b = try await TestModels.pipeline.analyze(sideways, embedding: .main)
         #expect(a.imageWidth == b.imageWidth && a.imageHeight == b.imageHeight)
         let similarity = try #require(a.faces.first?.embedding).similarity(to: try #require(b.faces.first?.embedding))
         print("EXIF orientation \(orientation): cosine to upright \(similarity)")
@@ -66,7 +66,7 @@ import Testing
     @Test func batchedEmbeddingsEqualSingleOnes() async throws {
         let bytes = try TestData.bytes("facenet-pytorch/multiface.jpg")
         let all = try await TestModels.pipeline.analyze(bytes, embedding: .all)
-        let largest = try await TestModels.pipeline.analyze(bytes, embedding: .largest)
+        let largest = try await TestModels.pipeline.analyze(bytes, embedding: .main)
         #expect(all.faces.count == 6)
         #expect(all.faces.allSatisfy { $0.embedding != nil })
         #expect(largest.faces.dropFirst().allSatisfy { $0.embedding == nil })

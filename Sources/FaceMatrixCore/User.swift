@@ -1,0 +1,146 @@
+public import Foundation
+
+/// An enrolled person.
+public struct User: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    /// `YYYY-MM-DD`.
+    public var birthdate: String
+    public var email: String?
+
+    public init(id: String, name: String, birthdate: String, email: String?) {
+        self.id = id
+        self.name = name
+        self.birthdate = birthdate
+        self.email = email
+    }
+}
+
+/// The details a person gives to enrol, checked: use `NewUser.validated` to build one.
+public struct NewUser: Sendable, Equatable {
+    public let name: String
+    public let birthdate: String
+    public let email: String?
+
+    /// Checks and normalises raw input: the name trimmed to 1–200 characters; the birthdate a real calendar date
+    /// `YYYY-MM-DD`, not before 1900 and not in the future; the email, when given, a plausible address.
+    public static func validated(name: String?, birthdate: String?, email: String?, today: Date = Date())
+        throws(FaceMatrixError) -> NewUser
+    {
+        let trimmedName = (name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmedName.isEmpty else { throw .validationFailed(field: "name", reason: "is required") }
+        guard trimmedName.count <= 200 else {
+            throw .validationFailed(field: "name", reason: "must be at most 200 characters")
+        }
+        guard !trimmedName.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw .validationFailed(field: "name", reason: "must not contain control characters")
+        }
+        let date = try validatedBirthdate(birthdate, today: today)
+        var normalizedEmail: String?
+        if let email, !email.trimmingCharacters(in: .whitespaces).isEmpty {
+            let trimmed = email.trimmingCharacters(in: .whitespaces)
+            guard isPlausibleEmail(trimmed) else {
+                throw .validationFailed(field: "email", reason: "is not a valid email address")
+            }
+            normalizedEmail = trimmed
+        }
+        return NewUser(name: trimmedName, birthdate: date, email: normalizedEmail)
+    }
+
+    static func validatedBirthdate(_ raw: String?, today: Date) throws(FaceMatrixError) -> String {
+        guard let raw, !raw.isEmpty else { throw .validationFailed(field: "birthdate", reason: "is required") }
+        let parts = raw.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+            parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
+        else { throw .validationFailed(field: "birthdate", reason: "must be a date written YYYY-MM-DD") }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let components = DateComponents(year: year, month: month, day: day)
+        guard (1...12).contains(month), let date = calendar.date(from: components),
+            calendar.dateComponents([.year, .month, .day], from: date) == components
+        else { throw .validationFailed(field: "birthdate", reason: "\(raw) is not a real calendar date") }
+        guard year >= 1900 else { throw .validationFailed(field: "birthdate", reason: "must not be before 1900") }
+        // "Not in the future" by the calendar date anywhere on Earth: compare with today in the latest time zone.
+        let latest = Calendar(identifier: .gregorian).dateComponents(
+            in: TimeZone(secondsFromGMT: 14 * 3600)!, from: today)
+        let todayLatest = calendar.date(from: DateComponents(year: latest.year, month: latest.month, day: latest.day))!
+        guard date <= todayLatest else {
+            throw .validationFailed(field: "birthdate", reason: "must not be in the future")
+        }
+        return raw
+    }
+
+    /// Deliberately simple: one @, a non-empty local part, a dotted domain, no spaces; at most 254 characters.
+    static func isPlausibleEmail(_ email: String) -> Bool {
+        guard email.count <= 254, !email.contains(where: { $0.isWhitespace || $0.isNewline }) else { return false }
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64 else { return false }
+        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
+        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty && $0.count <= 63 }
+            && labels.last!.count >= 2
+    }
+}
+
+/// Where the face of a new enrollment comes from.
+public enum FaceSource: Sendable, Equatable {
+    /// An embedding kept from an earlier recognition, quoted by its enrollment key.
+    case enrollmentKey(String)
+    /// A face analysed in this request.
+    case face(EnrolledFace)
+}
+
+/// A face ready to be stored: its embedding and what the pipeline said about it.
+public struct EnrolledFace: Sendable, Equatable, Codable {
+    public var embedding: Embedding
+    public var detection: DetectedFace
+    public var quality: FaceQuality
+
+    public init(embedding: Embedding, detection: DetectedFace, quality: FaceQuality) {
+        self.embedding = embedding
+        self.detection = detection
+        self.quality = quality
+    }
+}
+
+/// The model an embedding was made with; embeddings of different models are never compared.
+public struct ModelIdentity: Sendable, Equatable, Hashable {
+    public var name: String
+    public var version: String
+    public var dimension: Int
+
+    public init(name: String, version: String, dimension: Int) {
+        self.name = name
+        self.version = version
+        self.dimension = dimension
+    }
+
+    /// How rows record the model: `name@version`.
+    public var key: String { "\(name)@\(version)" }
+}
+
+/// The two best users for a face among the enrolled faces of one model, and how many users that model has.
+public struct UserSearchResult: Sendable, Equatable {
+    public var best: Candidate?
+    public var runnerUp: Candidate?
+    public var gallerySize: Int
+
+    public init(best: Candidate?, runnerUp: Candidate?, gallerySize: Int) {
+        self.best = best
+        self.runnerUp = runnerUp
+        self.gallerySize = gallerySize
+    }
+}
+
+/// An enrolled user with how many faces they have.
+public struct UserRecord: Sendable, Equatable {
+    public var user: User
+    public var faceCount: Int
+    public var createdAt: Date
+
+    public init(user: User, faceCount: Int, createdAt: Date) {
+        self.user = user
+        self.faceCount = faceCount
+        self.createdAt = createdAt
+    }
+}

@@ -1,0 +1,61 @@
+public import FaceMatrixCore
+public import Foundation
+
+/// Where users, their face embeddings and pending enrollment keys live.
+///
+/// Every operation that writes is atomic: it happens completely or not at all. Domain failures are thrown as
+/// `FaceMatrixError` (`.enrollmentKeyNotFound`, `.userNotFound`, `.userAlreadyExists`, `.dependencyUnavailable`).
+public protocol FaceStore: Sendable {
+    /// Prepares the store for `model` (e.g. the nearest-neighbour index for its dimension).
+    func prepare(for model: ModelIdentity) async throws
+
+    /// The two users whose best face of `model` is most similar to `embedding`.
+    func searchUsers(similarTo embedding: Embedding, model: ModelIdentity) async throws -> UserSearchResult
+
+    /// Keeps an unmatched face for a while under `key`, so its owner can enrol without uploading again.
+    func saveEnrollmentKey(_ key: String, face: EnrolledFace, model: ModelIdentity, expiresAt: Date) async throws
+
+    /// Creates a user with one face. With `.enrollmentKey` the key is consumed in the same transaction.
+    /// `duplicateOf` sees the face's search result among the already enrolled users and names the user the face
+    /// already belongs to, if any; then nothing is written and `.userAlreadyExists` is thrown.
+    func createUser(
+        _ user: NewUser, face: FaceSource, model: ModelIdentity,
+        duplicateOf: @escaping @Sendable (UserSearchResult) -> Candidate?
+    ) async throws -> UserRecord
+
+    /// Adds a face to an existing user. `conflict` sees the search result and this user's own best similarity,
+    /// and names another user the face belongs to better, if any (then nothing is written).
+    func addFace(
+        toUser id: String, face: FaceSource, model: ModelIdentity,
+        conflict: @escaping @Sendable (UserSearchResult, Double?) -> Candidate?
+    ) async throws -> UserRecord
+
+    func user(id: String) async throws -> UserRecord?
+
+    /// Deletes the user and every face of theirs; false when there is no such user.
+    func deleteUser(id: String) async throws -> Bool
+
+    /// Deletes expired enrollment keys and their embeddings; returns how many.
+    func deleteExpiredEnrollmentKeys() async throws -> Int
+
+    func statistics(model: ModelIdentity) async throws -> StoreStatistics
+}
+
+public struct StoreStatistics: Sendable, Equatable {
+    public var users: Int
+    public var faces: Int
+    public var pendingEnrollmentKeys: Int
+
+    public init(users: Int, faces: Int, pendingEnrollmentKeys: Int) {
+        self.users = users
+        self.faces = faces
+        self.pendingEnrollmentKeys = pendingEnrollmentKeys
+    }
+}
+
+/// Ranks per-user best similarities: the best user and the runner-up.
+func topTwo(_ bestPerUser: [String: Double]) -> (Candidate?, Candidate?) {
+    let ranked = bestPerUser.map { Candidate(userID: $0.key, similarity: $0.value) }
+        .sorted { ($0.similarity, $1.userID) > ($1.similarity, $0.userID) }
+    return (ranked.first, ranked.dropFirst().first)
+}

@@ -1,0 +1,150 @@
+public import FaceMatrixCore
+public import Foundation
+import Synchronization
+
+/// A store kept in memory, for fast tests of the service's logic. Not for production: nothing survives a restart.
+public final class InMemoryFaceStore: FaceStore {
+    struct Face {
+        let userID: String
+        let model: String
+        let embedding: Embedding
+    }
+
+    struct State {
+        var users: [String: (user: User, createdAt: Date)] = [:]
+        var faces: [Face] = []
+        var keys: [String: (face: EnrolledFace, model: String, expiresAt: Date)] = [:]
+    }
+
+    private let state = Mutex(State())
+    private let now: @Sendable () -> Date
+
+    public init(now: @escaping @Sendable () -> Date = { Date() }) {
+        self.now = now
+    }
+
+    public func prepare(for model: ModelIdentity) async throws {}
+
+    public func searchUsers(similarTo embedding: Embedding, model: ModelIdentity) async throws -> UserSearchResult {
+        state.withLock { Self.search(embedding, model: model, in: $0) }
+    }
+
+    static func search(_ embedding: Embedding, model: ModelIdentity, in state: State) -> UserSearchResult {
+        var best: [String: Double] = [:]
+        for face in state.faces where face.model == model.key {
+            best[face.userID] = max(best[face.userID] ?? -2, embedding.similarity(to: face.embedding))
+        }
+        let (first, second) = topTwo(best)
+        let gallery = Set(state.faces.filter { $0.model == model.key }.map(\.userID)).count
+        return UserSearchResult(best: first, runnerUp: second, gallerySize: gallery)
+    }
+
+    public func saveEnrollmentKey(_ key: String, face: EnrolledFace, model: ModelIdentity, expiresAt: Date)
+        async throws
+    {
+        state.withLock { $0.keys[key] = (face, model.key, expiresAt) }
+    }
+
+    public func createUser(
+        _ user: NewUser, face: FaceSource, model: ModelIdentity,
+        duplicateOf: @escaping @Sendable (UserSearchResult) -> Candidate?
+    ) async throws -> UserRecord {
+        let now = now()
+        return try state.withLock { state throws(FaceMatrixError) in
+            var draft = state
+            let enrolled = try Self.resolve(face, model: model, now: now, consumingFrom: &draft)
+            if duplicateOf(Self.search(enrolled.embedding, model: model, in: draft)) != nil {
+                throw .userAlreadyExists("this face is already enrolled")
+            }
+            if let email = user.email,
+                draft.users.values.contains(where: { $0.user.email?.lowercased() == email.lowercased() })
+            {
+                throw .userAlreadyExists("the email address is already registered")
+            }
+            let record = User(id: newUserID(), name: user.name, birthdate: user.birthdate, email: user.email)
+            draft.users[record.id] = (record, now)
+            draft.faces.append(Face(userID: record.id, model: model.key, embedding: enrolled.embedding))
+            state = draft
+            return UserRecord(user: record, faceCount: 1, createdAt: now)
+        }
+    }
+
+    public func addFace(
+        toUser id: String, face: FaceSource, model: ModelIdentity,
+        conflict: @escaping @Sendable (UserSearchResult, Double?) -> Candidate?
+    ) async throws -> UserRecord {
+        let now = now()
+        return try state.withLock { state throws(FaceMatrixError) in
+            var draft = state
+            guard let user = draft.users[id] else { throw .userNotFound }
+            let enrolled = try Self.resolve(face, model: model, now: now, consumingFrom: &draft)
+            let own = draft.faces.filter { $0.userID == id && $0.model == model.key }
+                .map { enrolled.embedding.similarity(to: $0.embedding) }.max()
+            if conflict(Self.search(enrolled.embedding, model: model, in: draft), own) != nil {
+                throw .userAlreadyExists("this face belongs to another enrolled user")
+            }
+            draft.faces.append(Face(userID: id, model: model.key, embedding: enrolled.embedding))
+            state = draft
+            return UserRecord(
+                user: user.user, faceCount: draft.faces.filter { $0.userID == id }.count, createdAt: user.createdAt)
+        }
+    }
+
+    static func resolve(_ source: FaceSource, model: ModelIdentity, now: Date, consumingFrom state: inout State)
+        throws(FaceMatrixError) -> EnrolledFace
+    {
+        switch source {
+        case .face(let face): return face
+        case .enrollmentKey(let key):
+            guard let pending = state.keys.removeValue(forKey: key), pending.expiresAt > now, pending.model == model.key
+            else { throw .enrollmentKeyNotFound }
+            return pending.face
+        }
+    }
+
+    public func user(id: String) async throws -> UserRecord? {
+        state.withLock { state in
+            state.users[id].map {
+                UserRecord(
+                    user: $0.user, faceCount: state.faces.filter { $0.userID == id }.count, createdAt: $0.createdAt)
+            }
+        }
+    }
+
+    public func deleteUser(id: String) async throws -> Bool {
+        state.withLock { state in
+            guard state.users.removeValue(forKey: id) != nil else { return false }
+            state.faces.removeAll { $0.userID == id }
+            return true
+        }
+    }
+
+    public func deleteExpiredEnrollmentKeys() async throws -> Int {
+        let now = now()
+        return state.withLock { state in
+            let expired = state.keys.filter { $0.value.expiresAt <= now }.map(\.key)
+            for key in expired { state.keys.removeValue(forKey: key) }
+            return expired.count
+        }
+    }
+
+    public func statistics(model: ModelIdentity) async throws -> StoreStatistics {
+        let now = now()
+        return state.withLock { state in
+            StoreStatistics(
+                users: state.users.count, faces: state.faces.filter { $0.model == model.key }.count,
+                pendingEnrollmentKeys: state.keys.values.filter { $0.expiresAt > now }.count)
+        }
+    }
+}
+
+/// An opaque, unguessable user id: "usr_" and 128 random bits in hex.
+func newUserID() -> String {
+    "usr_" + randomHex(bytes: 16)
+}
+
+/// Random bytes from the system's generator, as lowercase hex.
+public func randomHex(bytes: Int) -> String {
+    var generator = SystemRandomNumberGenerator()
+    return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+}

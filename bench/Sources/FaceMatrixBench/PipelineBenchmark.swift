@@ -1,0 +1,225 @@
+import ArgumentParser
+import FaceInference
+import FaceMatrixCore
+import FaceMatrixServer
+import FaceMatrixTestSupport
+import FacePipeline
+import Foundation
+import ImageDecoding
+import ONNXRuntime
+
+/// `make bench-pipeline`: how fast the face pipeline is on this machine, per stage and end to end, compared with
+/// ONNX Runtime alone on the very same tensors.
+@main
+struct PipelineBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "facematrix-bench", abstract: "Benchmark the face pipeline and write bench/results/.")
+
+    @Option(help: "The shared face photos.") var testdata = "../shared/testdata/faces"
+    @Option(help: "Converted models (default: the model cache).") var models: String?
+    @Option(help: "Passes over the photo set per measurement.") var passes = 2
+    @Option(help: "Timed runs of the 640×480 portrait.") var portraitRuns = 60
+    @Option(help: "Directory for the result files.") var output = "bench/results"
+
+    struct ConfigurationResult: Codable {
+        let intraOpThreads: Int
+        let stagesMs: [String: Distribution]
+        let endToEndMsTotal: Double
+        let pureNetworkMsTotal: Double
+        let endToEndOverPureNetwork: Double
+        let imagesPerSecond1Caller: Double
+        let imagesPerSecond2Callers: Double
+        let portrait640x480: Distribution
+        let portraitPureNetwork: Distribution
+    }
+
+    struct Report: Codable {
+        let command: String
+        let date: String
+        let machine: MachineDescription
+        let photos: Int
+        let photoPixelsMean: Double
+        let configurations: [ConfigurationResult]
+    }
+
+    func run() async throws {
+        let photos = try loadPhotos()
+        let portrait = try makePortrait()
+        var settings = PipelineSettings()
+        if let models { settings.modelDirectory = models }
+        let faceModels = try FaceModels(directory: settings.modelDirectory, embedder: settings.embedderName)
+        var results: [ConfigurationResult] = []
+        for intraOpThreads in [1, 2] {
+            print("measuring with \(intraOpThreads) intra-op thread(s)…")
+            results.append(
+                try await measure(
+                    photos: photos, portrait: portrait, models: faceModels, settings: settings,
+                    intraOpThreads: intraOpThreads))
+        }
+        let pixels = try photos.map { try ImageDecoder().probe($0) }.map { Double($0.width * $0.height) }
+        let report = Report(
+            command: CommandLine.arguments.joined(separator: " "),
+            date: ISO8601DateFormatter().string(from: Date()),
+            machine: .current(), photos: photos.count,
+            photoPixelsMean: pixels.reduce(0, +) / Double(pixels.count), configurations: results)
+        try write(report)
+    }
+
+    func measure(
+        photos: [[UInt8]], portrait: [UInt8], models: FaceModels, settings: PipelineSettings, intraOpThreads: Int
+    ) async throws -> ConfigurationResult {
+        let environment = try ONNXRuntimeEnvironment.shared()
+        let options = SessionOptions(intraOpThreads: intraOpThreads)
+        let backend = RecordingBackend(
+            wrapping: try ONNXRuntimeBackend(
+                environment: environment, models: models.paths, options: options, concurrentRuns: 2))
+        let pipeline = try FacePipeline(
+            models: models, backend: backend, imageLimits: settings.imageLimits, detection: settings.detection)
+        let sessions = try models.paths.mapValues {
+            try ONNXRuntimeSession(environment: environment, modelPath: $0, options: options)
+        }
+
+        // Warm-up: first runs allocate ONNX Runtime's buffers for each new input shape.
+        for photo in photos { _ = try await pipeline.analyze(photo) }
+        _ = backend.takeCalls()
+
+        // One caller: per-stage times, and the same network runs replayed on ONNX Runtime alone.
+        var stages: [String: [Double]] = [:]
+        var endToEnd = 0.0
+        var pureNetwork = 0.0
+        for _ in 0..<passes {
+            for photo in photos {
+                let analysis = try await pipeline.analyze(photo)
+                for (stage, milliseconds) in analysis.timings.milliseconds {
+                    stages[stage, default: []].append(milliseconds)
+                }
+                endToEnd += analysis.timings.total.milliseconds
+                pureNetwork += try replay(backend.takeCalls(), on: sessions)
+            }
+        }
+
+        let oneCaller = try await throughput(photos: photos, callers: 1, pipeline: pipeline, backend: backend)
+        let twoCallers = try await throughput(photos: photos, callers: 2, pipeline: pipeline, backend: backend)
+
+        var portraitTimes: [Double] = []
+        var portraitNetwork: [Double] = []
+        for _ in 0..<portraitRuns {
+            let analysis = try await pipeline.analyze(portrait)
+            portraitTimes.append(analysis.timings.total.milliseconds)
+            portraitNetwork.append(try replay(backend.takeCalls(), on: sessions))
+        }
+        return ConfigurationResult(
+            intraOpThreads: intraOpThreads, stagesMs: stages.mapValues(Distribution.init),
+            endToEndMsTotal: endToEnd, pureNetworkMsTotal: pureNetwork,
+            endToEndOverPureNetwork: endToEnd / pureNetwork,
+            imagesPerSecond1Caller: oneCaller, imagesPerSecond2Callers: twoCallers,
+            portrait640x480: Distribution(portraitTimes), portraitPureNetwork: Distribution(portraitNetwork))
+    }
+
+    /// Runs the recorded calls one after the other directly on ONNX Runtime sessions; returns the milliseconds.
+    func replay(_ calls: [RecordingBackend.Call], on sessions: [String: ONNXRuntimeSession]) throws -> Double {
+        let clock = ContinuousClock()
+        var total = Duration.zero
+        for call in calls {
+            let session = sessions[call.model]!
+            let started = clock.now
+            _ = try session.run(call.inputs, outputNames: call.outputs)
+            total += clock.now - started
+        }
+        return total.milliseconds
+    }
+
+    /// Photos per second when `callers` clients keep the pipeline busy.
+    func throughput(photos: [[UInt8]], callers: Int, pipeline: FacePipeline, backend: RecordingBackend) async throws
+        -> Double
+    {
+        let work = Array(repeating: photos, count: passes).flatMap { $0 }
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = work.makeIterator()
+            for _ in 0..<callers {
+                guard let photo = next.next() else { break }
+                group.addTask { _ = try await pipeline.analyze(photo) }
+            }
+            while try await group.next() != nil {
+                guard let photo = next.next() else { continue }
+                group.addTask { _ = try await pipeline.analyze(photo) }
+            }
+        }
+        _ = backend.takeCalls()
+        let elapsed = (ContinuousClock.now - started).milliseconds / 1000
+        return Double(work.count) / elapsed
+    }
+
+    func loadPhotos() throws -> [[UInt8]] {
+        var photos: [[UInt8]] = []
+        for subset in ["facenet-pytorch", "face_recognition"] {
+            let root = URL(fileURLWithPath: testdata).appendingPathComponent(subset)
+            let labels = try String(contentsOf: root.appendingPathComponent("labels.csv"), encoding: .utf8)
+            for line in labels.split(whereSeparator: \.isNewline).dropFirst() {
+                let path = String(line.split(separator: ",")[0])
+                photos.append([UInt8](try Data(contentsOf: root.appendingPathComponent(path))))
+            }
+        }
+        return photos
+    }
+
+    /// A 640×480 portrait: the centre of obama-480p.jpg, as a camera at a desk or door would deliver it.
+    func makePortrait() throws -> [UInt8] {
+        let source = URL(fileURLWithPath: testdata).appendingPathComponent("face_recognition/examples/obama-480p.jpg")
+        let image = try ImageDecoder().decode([UInt8](try Data(contentsOf: source))).image
+        let left = (image.width - 640) / 2
+        var pixels: [UInt8] = []
+        pixels.reserveCapacity(640 * 480 * 3)
+        for row in 0..<480 {
+            let start = (row * image.width + left) * 3
+            pixels += image.pixels[start..<(start + 640 * 3)]
+        }
+        return try Encoders.jpeg(RGBImage(width: 640, height: 480, pixels: pixels), quality: 90)
+    }
+
+    func write(_ report: Report) throws {
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let stamp = report.date.replacingOccurrences(of: ":", with: "").prefix(15)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        let json = "\(output)/pipeline-\(stamp).json"
+        try encoder.encode(report).write(to: URL(fileURLWithPath: json))
+        let markdown = "\(output)/pipeline-\(stamp).md"
+        try Data(summary(report).utf8).write(to: URL(fileURLWithPath: markdown))
+        print(summary(report))
+        print("wrote \(json) and \(markdown)")
+    }
+
+    func summary(_ report: Report) -> String {
+        func f(_ value: Double) -> String { String(format: "%.1f", value) }
+        var text = """
+            # Pipeline benchmark
+
+            - command: `\(report.command)`
+            - date: \(report.date)
+            - machine: \(report.machine.cpu), \(report.machine.cores) cores, \(report.machine.memoryGiB) GiB, Linux \(report.machine.kernel)
+            - photos: \(report.photos) (the labelled shared test photos, mean \(f(report.photoPixelsMean / 1e6)) MP), \(passes) passes
+
+            | intra-op threads | e2e / pure network | images/s, 1 caller | images/s, 2 callers | 640×480 p50 | 640×480 p95 | 640×480 network p50 |
+            |---|---|---|---|---|---|---|
+
+            """
+        for result in report.configurations {
+            text += "| \(result.intraOpThreads) | \(String(format: "%.2f", result.endToEndOverPureNetwork)) | "
+            text += "\(f(result.imagesPerSecond1Caller)) | \(f(result.imagesPerSecond2Callers)) | "
+            text += "\(f(result.portrait640x480.p50)) ms | \(f(result.portrait640x480.p95)) ms | "
+            text += "\(f(result.portraitPureNetwork.p50)) ms |\n"
+        }
+        text += "\nMean time per stage over the photo set, one caller (ms):\n\n"
+        text += "| intra-op threads | decode | P-Net pyramid | R-Net | O-Net | align | embed | total |\n"
+        text += "|---|---|---|---|---|---|---|---|\n"
+        for result in report.configurations {
+            let stage = { (name: String) in f(result.stagesMs[name]?.mean ?? 0) }
+            text += "| \(result.intraOpThreads) | \(stage("decode")) | \(stage("pnet")) | \(stage("rnet")) | "
+            text += "\(stage("onet")) | \(stage("align")) | \(stage("embed")) | \(stage("total")) |\n"
+        }
+        return text
+    }
+}
