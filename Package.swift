@@ -75,12 +75,25 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // The use cases: recognise, enrol, add a face, look up and erase users.
+        .target(
+            name: "Recognition",
+            dependencies: [
+                "FaceMatrixCore", "FacePipeline", "FaceStore",
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // HTTP API (Hummingbird), configuration, health, metrics.
         .target(
             name: "FaceMatrixServer",
             dependencies: [
                 "FaceMatrixCore", "FaceStore", "ONNXRuntime", "FaceInference", "FacePipeline", "ImageDecoding",
+                "Recognition",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -98,6 +111,8 @@ let package = Package(
                 "FaceMatrixServer", "FaceMatrixCore", "ONNXRuntime", "FacePipeline", "FaceMatrixEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSwift
         ),

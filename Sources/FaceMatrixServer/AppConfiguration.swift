@@ -9,6 +9,8 @@ public struct AppConfiguration: Sendable {
     public var dataDirectory: String
     public var modelDirectory: String
     public var logLevel: Logger.Level
+    public var pipeline: PipelineSettings
+    public var recognition: RecognitionSettings
 
     /// A variable that is set but unusable. The message names the variable, so the process can stop with one line.
     public struct InvalidValue: Error, Equatable, CustomStringConvertible {
@@ -29,7 +31,9 @@ public struct AppConfiguration: Sendable {
         databaseURL: String,
         dataDirectory: String = ".data",
         modelDirectory: String = AppConfiguration.defaultModelDirectory,
-        logLevel: Logger.Level = .info
+        logLevel: Logger.Level = .info,
+        pipeline: PipelineSettings = PipelineSettings(),
+        recognition: RecognitionSettings = RecognitionSettings()
     ) {
         self.host = host
         self.port = port
@@ -37,6 +41,8 @@ public struct AppConfiguration: Sendable {
         self.dataDirectory = dataDirectory
         self.modelDirectory = modelDirectory
         self.logLevel = logLevel
+        self.pipeline = pipeline
+        self.recognition = recognition
     }
 
     public static var defaultModelDirectory: String {
@@ -55,7 +61,9 @@ public struct AppConfiguration: Sendable {
                 "DATABASE_URL", hint: "set it to postgres://user:password@host:port/database (`make run` sets it)"),
             dataDirectory: try reader.string("FACEMATRIX_DATA_DIR", default: ".data"),
             modelDirectory: try reader.string("FACEMATRIX_MODEL_DIR", default: Self.defaultModelDirectory),
-            logLevel: try reader.logLevel("LOG_LEVEL", default: .info)
+            logLevel: try reader.logLevel("LOG_LEVEL", default: .info),
+            pipeline: try PipelineSettings(environment: environment),
+            recognition: try RecognitionSettings(environment: environment)
         )
     }
 }

@@ -1,51 +1,102 @@
+import FaceMatrixCore
+import FacePipeline
 public import FaceStore
 public import Hummingbird
 public import Logging
-public import ONNXRuntime
+import ONNXRuntime
+public import Prometheus
+public import Recognition
 
-/// Builds the whole service: router, middleware, PostgreSQL client (run as a service) and start-up migrations.
+/// Builds the whole service: models and pipeline, PostgreSQL client (run as a service), store, recognition
+/// service, router with every route and middleware; migrations run before the server accepts connections.
 public func buildApplication(
     configuration: AppConfiguration,
+    metrics: PrometheusCollectorRegistry,
     logger: Logger
 ) async throws -> some ApplicationProtocol {
     let databaseConfiguration = try DatabaseConfiguration(url: configuration.databaseURL)
     var databaseLogger = logger
     databaseLogger[metadataKey: "component"] = "postgres"
     let database = Database(configuration: databaseConfiguration, logger: databaseLogger)
-    let environment = try ONNXRuntimeEnvironment.shared()
+    let store = PostgresFaceStore(database: database)
 
-    let router = buildRouter(checks: readinessChecks(database: database, onnxRuntime: environment))
+    let environment = try ONNXRuntimeEnvironment.shared()
+    let (pipeline, backend) = try configuration.pipeline.makePipeline(environment: environment)
+    let models = try FaceModels(
+        directory: configuration.pipeline.modelDirectory, embedder: configuration.pipeline.embedderName,
+        verifyChecksums: false)
+    let service = RecognitionService(
+        analyzer: pipeline, store: store,
+        configuration: try configuration.recognition.serviceConfiguration(calibrated: models.embedder.thresholds),
+        limiter: AdmissionLimiter(
+            concurrency: configuration.pipeline.inferenceWorkers, queueLimit: configuration.recognition.queueLimit))
+    logger.info(
+        "models loaded",
+        metadata: [
+            "embedder": "\(pipeline.modelName) \(pipeline.modelVersion)", "runtime": "\(backend.runtimeDescription)",
+            "policy": "\(service.configuration.policy)",
+        ])
+
+    let checks =
+        readinessChecks(database: database) + [
+            ReadinessCheck(name: "onnxruntime") { ONNXRuntimeEnvironment.version },
+            ReadinessCheck(name: "models") { "\(pipeline.modelName) \(pipeline.modelVersion)" },
+        ]
+    let router = buildRouter(
+        checks: checks, service: service, metrics: metrics,
+        uploadLimit: configuration.pipeline.imageLimits.maxBytes + 1_048_576)
     var app = Application(
         router: router,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "FaceMatrix"),
-        services: [database.client],
+        services: [
+            database.client,
+            EnrollmentKeyJanitor(store: store, model: service.model, interval: .seconds(30), logger: logger),
+        ],
         logger: logger
     )
     app.beforeServerStarts {
-        try await migrateWhenReachable(database, logger: logger)
+        try await prepareWhenReachable(store, model: service.model, logger: logger)
     }
     return app
 }
 
 /// The router with every route and middleware; separate from `buildApplication` so tests can drive it directly.
-public func buildRouter(checks: [ReadinessCheck]) -> Router<AppRequestContext> {
+public func buildRouter(
+    checks: [ReadinessCheck],
+    service: RecognitionService? = nil,
+    metrics: PrometheusCollectorRegistry? = nil,
+    uploadLimit: Int = 11_000_000
+) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorMiddleware())
     HealthRoutes(checks: checks).register(on: router)
+    router.get("/openapi.yaml") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+    }
+    if let metrics {
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+        }
+    }
+    if let service {
+        RecognitionRoutes(service: service, uploadLimit: uploadLimit).register(on: router)
+    }
     return router
 }
 
-public func readinessChecks(database: Database, onnxRuntime: ONNXRuntimeEnvironment) -> [ReadinessCheck] {
+public func readinessChecks(database: Database) -> [ReadinessCheck] {
     [
         ReadinessCheck(name: "database") { try await database.serverVersion() },
         ReadinessCheck(name: "pgvector") {
             guard let version = try await database.pgvectorVersion() else { throw ExtensionMissing(name: "vector") }
             return version
-        },
-        ReadinessCheck(name: "onnxruntime") {
-            _ = onnxRuntime; return ONNXRuntimeEnvironment.version
         },
     ]
 }
@@ -55,12 +106,15 @@ struct ExtensionMissing: Error, CustomStringConvertible {
     var description: String { "the PostgreSQL extension '\(name)' is not installed in this database" }
 }
 
-/// Applies migrations at start. A database that is still starting up gets a few seconds before the service gives up.
-func migrateWhenReachable(_ database: Database, logger: Logger, attempts: Int = 15) async throws {
+/// Applies migrations and prepares the store at start. A database that is still starting up gets a few seconds
+/// before the service gives up.
+func prepareWhenReachable(_ store: PostgresFaceStore, model: ModelIdentity, logger: Logger, attempts: Int = 15)
+    async throws
+{
     for attempt in 1...attempts {
         do {
-            let applied = try await database.migrate()
-            logger.info("database schema is current", metadata: ["applied": "\(applied)"])
+            try await store.prepare(for: model)
+            logger.info("database schema is current", metadata: ["model": "\(model.key)"])
             return
         } catch let error as MigrationError {
             throw error

@@ -16,18 +16,18 @@ public protocol FaceStore: Sendable {
     func saveEnrollmentKey(_ key: String, face: EnrolledFace, model: ModelIdentity, expiresAt: Date) async throws
 
     /// Creates a user with one face. With `.enrollmentKey` the key is consumed in the same transaction.
-    /// `duplicateOf` sees the face's search result among the already enrolled users and names the user the face
-    /// already belongs to, if any; then nothing is written and `.userAlreadyExists` is thrown.
+    /// `approve` sees the face and its search result among the already enrolled users, inside the transaction;
+    /// whatever it throws (a duplicate face, a face of too low quality) aborts it and nothing is written.
     func createUser(
         _ user: NewUser, face: FaceSource, model: ModelIdentity,
-        duplicateOf: @escaping @Sendable (UserSearchResult) -> Candidate?
+        approve: @escaping @Sendable (EnrolledFace, UserSearchResult) throws -> Void
     ) async throws -> UserRecord
 
-    /// Adds a face to an existing user. `conflict` sees the search result and this user's own best similarity,
-    /// and names another user the face belongs to better, if any (then nothing is written).
+    /// Adds a face to an existing user. `approve` sees the face, its search result and this user's own best
+    /// similarity; whatever it throws aborts the transaction and nothing is written.
     func addFace(
         toUser id: String, face: FaceSource, model: ModelIdentity,
-        conflict: @escaping @Sendable (UserSearchResult, Double?) -> Candidate?
+        approve: @escaping @Sendable (EnrolledFace, UserSearchResult, Double?) throws -> Void
     ) async throws -> UserRecord
 
     func user(id: String) async throws -> UserRecord?

@@ -47,19 +47,17 @@ public final class InMemoryFaceStore: FaceStore {
 
     public func createUser(
         _ user: NewUser, face: FaceSource, model: ModelIdentity,
-        duplicateOf: @escaping @Sendable (UserSearchResult) -> Candidate?
+        approve: @escaping @Sendable (EnrolledFace, UserSearchResult) throws -> Void
     ) async throws -> UserRecord {
         let now = now()
-        return try state.withLock { state throws(FaceMatrixError) in
+        return try state.withLock { state in
             var draft = state
             let enrolled = try Self.resolve(face, model: model, now: now, consumingFrom: &draft)
-            if duplicateOf(Self.search(enrolled.embedding, model: model, in: draft)) != nil {
-                throw .userAlreadyExists("this face is already enrolled")
-            }
+            try approve(enrolled, Self.search(enrolled.embedding, model: model, in: draft))
             if let email = user.email,
                 draft.users.values.contains(where: { $0.user.email?.lowercased() == email.lowercased() })
             {
-                throw .userAlreadyExists("the email address is already registered")
+                throw FaceMatrixError.userAlreadyExists("the email address is already registered")
             }
             let record = User(id: newUserID(), name: user.name, birthdate: user.birthdate, email: user.email)
             draft.users[record.id] = (record, now)
@@ -71,18 +69,16 @@ public final class InMemoryFaceStore: FaceStore {
 
     public func addFace(
         toUser id: String, face: FaceSource, model: ModelIdentity,
-        conflict: @escaping @Sendable (UserSearchResult, Double?) -> Candidate?
+        approve: @escaping @Sendable (EnrolledFace, UserSearchResult, Double?) throws -> Void
     ) async throws -> UserRecord {
         let now = now()
-        return try state.withLock { state throws(FaceMatrixError) in
+        return try state.withLock { state in
             var draft = state
-            guard let user = draft.users[id] else { throw .userNotFound }
+            guard let user = draft.users[id] else { throw FaceMatrixError.userNotFound }
             let enrolled = try Self.resolve(face, model: model, now: now, consumingFrom: &draft)
             let own = draft.faces.filter { $0.userID == id && $0.model == model.key }
                 .map { enrolled.embedding.similarity(to: $0.embedding) }.max()
-            if conflict(Self.search(enrolled.embedding, model: model, in: draft), own) != nil {
-                throw .userAlreadyExists("this face belongs to another enrolled user")
-            }
+            try approve(enrolled, Self.search(enrolled.embedding, model: model, in: draft), own)
             draft.faces.append(Face(userID: id, model: model.key, embedding: enrolled.embedding))
             state = draft
             return UserRecord(
@@ -91,13 +87,13 @@ public final class InMemoryFaceStore: FaceStore {
     }
 
     static func resolve(_ source: FaceSource, model: ModelIdentity, now: Date, consumingFrom state: inout State)
-        throws(FaceMatrixError) -> EnrolledFace
+        throws -> EnrolledFace
     {
         switch source {
         case .face(let face): return face
         case .enrollmentKey(let key):
             guard let pending = state.keys.removeValue(forKey: key), pending.expiresAt > now, pending.model == model.key
-            else { throw .enrollmentKeyNotFound }
+            else { throw FaceMatrixError.enrollmentKeyNotFound }
             return pending.face
         }
     }

@@ -82,7 +82,7 @@ public struct PostgresFaceStore: FaceStore {
         async throws
     {
         let metadata = try FaceMetadata(face).json()
-        try await perform {
+        _ = try await perform {
             try await database.client.query(
                 """
                 INSERT INTO enrollment_keys (req_id, model, embedding, face, expires_at)
@@ -93,14 +93,12 @@ public struct PostgresFaceStore: FaceStore {
 
     public func createUser(
         _ user: NewUser, face: FaceSource, model: ModelIdentity,
-        duplicateOf: @escaping @Sendable (UserSearchResult) -> Candidate?
+        approve: @escaping @Sendable (EnrolledFace, UserSearchResult) throws -> Void
     ) async throws -> UserRecord {
         try await perform {
             try await inEnrollmentTransaction { connection in
                 let enrolled = try await resolve(face, model: model, on: connection)
-                if duplicateOf(try await search(enrolled.embedding, model: model, on: connection)) != nil {
-                    throw FaceMatrixError.userAlreadyExists("this face is already enrolled")
-                }
+                try approve(enrolled, try await search(enrolled.embedding, model: model, on: connection))
                 let id = newUserID()
                 let rows = try await connection.query(
                     """
@@ -120,7 +118,7 @@ public struct PostgresFaceStore: FaceStore {
 
     public func addFace(
         toUser id: String, face: FaceSource, model: ModelIdentity,
-        conflict: @escaping @Sendable (UserSearchResult, Double?) -> Candidate?
+        approve: @escaping @Sendable (EnrolledFace, UserSearchResult, Double?) throws -> Void
     ) async throws -> UserRecord {
         try await perform {
             try await inEnrollmentTransaction { connection in
@@ -134,9 +132,7 @@ public struct PostgresFaceStore: FaceStore {
                     FROM faces WHERE user_id = \(id) AND model = \(model.key)
                     """, logger: logger)
                 for try await value in rows.decode(Double?.self) { own = value }
-                if conflict(search, own) != nil {
-                    throw FaceMatrixError.userAlreadyExists("this face belongs to another enrolled user")
-                }
+                try approve(enrolled, search, own)
                 try await insertFace(enrolled, userID: id, model: model, on: connection)
                 guard let record = try await fetchUser(id: id, on: connection) else {
                     throw FaceMatrixError.userNotFound

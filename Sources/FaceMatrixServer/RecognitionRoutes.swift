@@ -1,0 +1,63 @@
+import FaceMatrixCore
+import Hummingbird
+import Recognition
+
+/// The recognition API under /api/v1 (and the older /api paths for recognition).
+struct RecognitionRoutes: Sendable {
+    let service: RecognitionService
+    /// Upload limit for a whole multipart body: the image limit plus room for the other fields.
+    let uploadLimit: Int
+    /// JSON bodies never carry images, so they are kept small.
+    let jsonLimit = 64 * 1024
+
+    func register(on router: Router<AppRequestContext>) {
+        for path in ["/api/v1/recognise_user", "/api/v1/recognize_user", "/api/recognise_user", "/api/recognize_user"] {
+            router.post(RouterPath(path)) { request, context in try await recognise(request, context) }
+        }
+        router.post("/api/v1/add_user") { request, context in try await addUser(request, context) }
+        router.get("/api/v1/users/{id}") { _, context in
+            let id = try context.parameters.require("id")
+            let record = try await service.user(id: id)
+            return try jsonResponse(APIResponse.UserDetails(record, requestID: context.requestID))
+        }
+        router.delete("/api/v1/users/{id}") { _, context in
+            let id = try context.parameters.require("id")
+            try await service.deleteUser(id: id)
+            return try jsonResponse(APIResponse.UserDeleted(userID: id, requestId: context.requestID))
+        }
+        router.post("/api/v1/users/{id}/faces") { request, context in
+            let id = try context.parameters.require("id")
+            let fields = try await RequestFields.read(request, byteLimit: uploadLimit)
+            let record = try await service.addFace(toUser: id, face: try fields.faceInput())
+            return try jsonResponse(
+                APIResponse.FaceAdded(userID: id, faces: record.faceCount, requestId: context.requestID),
+                status: .created)
+        }
+    }
+
+    func recognise(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let fields = try await RequestFields.read(request, byteLimit: uploadLimit)
+        guard !fields.isJSON else {
+            throw FaceMatrixError.unsupportedMediaType("recognition takes multipart/form-data with an image")
+        }
+        guard let image = fields.image else { throw FaceMatrixError.invalidImage("the 'image' field is missing") }
+        var threshold: Double?
+        if let raw = fields.text["threshold"] {
+            guard let value = Double(raw.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+                throw FaceMatrixError.validationFailed(field: "threshold", reason: "must be a number")
+            }
+            threshold = value
+        }
+        let recognition = try await service.recognise(image: image, threshold: threshold)
+        return try jsonResponse(APIResponse.Recognised(recognition, service: service, requestID: context.requestID))
+    }
+
+    func addUser(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let fields = try await RequestFields.read(request, byteLimit: uploadLimit)
+        let user = try NewUser.validated(
+            name: fields.text["name"], birthdate: fields.text["birthdate"], email: fields.text["email"])
+        let record = try await service.addUser(user, face: try fields.faceInput())
+        return try jsonResponse(
+            APIResponse.UserCreated(userID: record.user.id, requestId: context.requestID), status: .created)
+    }
+}

@@ -1,0 +1,115 @@
+import FaceMatrixCore
+import Foundation
+import Hummingbird
+import MultipartKit
+import NIOCore
+import NIOHTTP1
+import Recognition
+
+/// The fields of an API request body, from either `multipart/form-data` or JSON.
+struct RequestFields {
+    /// Text fields by name.
+    var text: [String: String] = [:]
+    /// The uploaded image, if the request carried an `image` part.
+    var image: [UInt8]?
+    /// Whether the body was JSON (JSON bodies cannot carry an image).
+    var isJSON = false
+
+    /// Reads the body, refusing it while it streams in once it passes `byteLimit` (a 413 before it is buffered).
+    static func read(_ request: Request, byteLimit: Int) async throws -> RequestFields {
+        let contentType = request.headers[.contentType] ?? ""
+        let mediaType = contentType.split(separator: ";").first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        }
+        switch mediaType {
+        case "multipart/form-data":
+            guard let boundary = parameter("boundary", in: contentType) else {
+                throw FaceMatrixError.validationFailed(field: "body", reason: "multipart/form-data without a boundary")
+            }
+            let body = try await request.body.collect(upTo: byteLimit)
+            return try multipart(body, boundary: boundary)
+        case "application/json":
+            let body = try await request.body.collect(upTo: byteLimit)
+            return try json(body)
+        default:
+            throw FaceMatrixError.unsupportedMediaType(
+                "send multipart/form-data or application/json, not \(mediaType.map { "'\($0)'" } ?? "an empty type")")
+        }
+    }
+
+    static func multipart(_ body: ByteBuffer, boundary: String) throws -> RequestFields {
+        var parts: [MultipartPart] = []
+        var headers = HTTPHeaders()
+        var partBody = ByteBuffer()
+        let parser = MultipartParser(boundary: boundary)
+        parser.onHeader = { name, value in headers.add(name: name, value: value) }
+        parser.onBody = { chunk in partBody.writeBuffer(&chunk) }
+        parser.onPartComplete = {
+            parts.append(MultipartPart(headers: headers, body: partBody))
+            headers = HTTPHeaders()
+            partBody = ByteBuffer()
+        }
+        do {
+            try parser.execute(body)
+        } catch {
+            throw FaceMatrixError.validationFailed(field: "body", reason: "malformed multipart/form-data")
+        }
+        var fields = RequestFields()
+        for part in parts {
+            guard let name = part.name else { continue }
+            if name == "image" {
+                fields.image = Array(buffer: part.body)
+            } else {
+                fields.text[name] = String(buffer: part.body)
+            }
+        }
+        return fields
+    }
+
+    static func json(_ body: ByteBuffer) throws -> RequestFields {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(buffer: body))
+        } catch {
+            throw FaceMatrixError.validationFailed(field: "body", reason: "malformed JSON")
+        }
+        guard let dictionary = object as? [String: Any] else {
+            throw FaceMatrixError.validationFailed(field: "body", reason: "expected a JSON object")
+        }
+        var fields = RequestFields(isJSON: true)
+        for (key, value) in dictionary {
+            switch value {
+            case let string as String: fields.text[key] = string
+            case is NSNull: continue
+            default: throw FaceMatrixError.validationFailed(field: key, reason: "must be a string")
+            }
+        }
+        return fields
+    }
+
+    /// A parameter of a header value such as `multipart/form-data; boundary=abc`.
+    static func parameter(_ name: String, in header: String) -> String? {
+        for piece in header.split(separator: ";").dropFirst() {
+            let pair = piece.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if pair.count == 2, pair[0].lowercased() == name {
+                let value = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                return value.isEmpty ? nil : value
+            }
+        }
+        return nil
+    }
+
+    /// Exactly one of `req_id` and `image`, as enrollment requires.
+    func faceInput() throws -> RecognitionService.FaceInput {
+        let key = text["req_id"].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+        switch (key, image) {
+        case (let key?, nil): return .enrollmentKey(key)
+        case (nil, let image?): return .image(image)
+        case (.some, .some):
+            throw FaceMatrixError.validationFailed(field: "req_id", reason: "give either req_id or image, not both")
+        case (nil, nil):
+            throw FaceMatrixError.validationFailed(
+                field: "req_id", reason: isJSON ? "is required" : "give either req_id or an image")
+        }
+    }
+}
