@@ -151,7 +151,7 @@ let package = Package(
             name: "FaceMatrixIntegrationTests",
             dependencies: [
                 "FaceMatrixCore", "FaceMatrixServer", "FaceStore", "ONNXRuntime", "FacePipeline", "FaceInference",
-                "ImageDecoding", "CImageCodecs", "FaceMatrixTestSupport",
+                "ImageDecoding", "CImageCodecs", "FaceMatrixTestSupport", "Recognition",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

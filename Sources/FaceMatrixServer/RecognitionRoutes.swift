@@ -36,7 +36,13 @@ struct RecognitionRoutes: Sendable {
     }
 
     func recognise(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let fields = try await RequestFields.read(request, byteLimit: uploadLimit)
+        let fields: RequestFields
+        do {
+            fields = try await RequestFields.read(request, byteLimit: uploadLimit)
+        } catch FaceMatrixError.validationFailed(field: "body", _) {
+            // Without a readable multipart body there is no image to look at.
+            throw FaceMatrixError.invalidImage("the multipart body is malformed or has no 'image' field")
+        }
         guard !fields.isJSON else {
             throw FaceMatrixError.unsupportedMediaType("recognition takes multipart/form-data with an image")
         }

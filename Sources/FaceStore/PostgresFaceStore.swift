@@ -1,7 +1,7 @@
 public import FaceMatrixCore
 public import Foundation
 import Logging
-import PostgresNIO
+public import PostgresNIO
 
 /// The face store on PostgreSQL + pgvector: users, faces (an HNSW cosine index per model) and enrollment keys.
 /// All values travel as bound parameters.
@@ -50,7 +50,7 @@ public struct PostgresFaceStore: FaceStore {
     }
 
     /// The query the HNSW index serves: nearest faces of one model by cosine distance.
-    static func nearestFacesQuery(_ embedding: Embedding, model: ModelIdentity, limit: Int) -> PostgresQuery {
+    public static func nearestFacesQuery(_ embedding: Embedding, model: ModelIdentity, limit: Int) -> PostgresQuery {
         let dimension = model.dimension
         return """
             SELECT user_id, 1 - (embedding::vector(\(unescaped: String(dimension))) <=> \(embedding.pgvectorText)::vector(\(unescaped: String(dimension)))) AS similarity

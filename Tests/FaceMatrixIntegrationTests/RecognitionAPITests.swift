@@ -1,0 +1,318 @@
+import FaceMatrixCore
+import FaceMatrixServer
+import FaceMatrixTestSupport
+import FaceStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import Recognition
+import Testing
+
+/// The product end to end through HTTP: real photos, real models, real PostgreSQL.
+@Suite struct RecognitionAPITests {
+    static let obama = try! TestData.bytes("face_recognition/examples/obama.jpg")
+    static let obamaAgain = try! TestData.bytes("face_recognition/examples/obama2.jpg")
+    static let biden = try! TestData.bytes("face_recognition/examples/biden.jpg")
+    static let noFace = try! TestData.bytes("facenet-pytorch/test_images/noise/1.jpg")
+
+    @Test func unknownThenEnrolledThenRecognisedFromAnotherPhoto() async throws {
+        try await withFreshDatabase { database, _ in
+            let service = try await TestService.make(database: database)
+            try await service.test { client in
+                let first = try await client.send("/api/v1/recognise_user", multipart: .image(Self.obama))
+                #expect(first.status == .ok)
+                #expect(first.body["status"] as? String == "failure")
+                #expect(first.body["message"] as? String == "no_match")
+                #expect(first.body["user_info"] is NSNull)
+                let key = try #require(first.body["req_id"] as? String)
+                #expect(key.hasPrefix("req-") && key.count == 36)
+                let enrollmentKey = try #require(first.body["enrollmentKey"] as? [String: Any])
+                #expect(enrollmentKey["req_id"] as? String == key)
+                let expiresAt = try #require(enrollmentKey["expiresAt"] as? String)
+                #expect(expiresAt.hasSuffix("Z"))
+                let metadata = try #require(first.body["metadata"] as? [String: Any])
+                #expect(metadata["faces_detected"] as? Int == 1)
+                #expect(metadata["user_id"] == nil)
+
+                let added = try await client.send(
+                    "/api/v1/add_user",
+                    json: ["name": "  Barack Obama ", "birthdate": "1961-08-04", "req_id": key, "email": "b@example.org"])
+                #expect(added.status == .created)
+                #expect(added.body["message"] as? String == "User added successfully")
+                let userID = try #require(added.body["user_id"] as? String)
+
+                // A different photo of the same person.
+                let second = try await client.send("/api/v1/recognise_user", multipart: .image(Self.obamaAgain))
+                #expect(second.status == .ok)
+                #expect(second.body["message"] as? String == "Match found")
+                let info = try #require(second.body["user_info"] as? [String: Any])
+                #expect(info["id"] as? String == userID)
+                #expect(info["name"] as? String == "Barack Obama")
+                #expect(info["birthdate"] as? String == "1961-08-04")
+                #expect(info["email"] as? String == "b@example.org")
+                let matched = try #require(second.body["metadata"] as? [String: Any])
+                #expect(matched["user_id"] as? String == userID)
+                #expect((matched["similarity"] as? Double ?? 0) >= (matched["threshold"] as? Double ?? 1))
+
+                // Someone else is not matched to him.
+                let other = try await client.send("/api/recognize_user", multipart: .image(Self.biden))
+                #expect(other.body["message"] as? String == "no_match")
+
+                // The key was consumed.
+                let reuse = try await client.send(
+                    "/api/v1/add_user", json: ["name": "Someone", "birthdate": "1990-01-01", "req_id": key])
+                try expectError(reuse, status: .notFound, code: 606, slug: "enrollment_key_not_found")
+
+                let details = try await client.send("/api/v1/users/\(userID)", method: .get)
+                #expect(details.status == .ok)
+                #expect((details.body["user"] as? [String: Any])?["faces"] as? Int == 1)
+            }
+        }
+    }
+
+    @Test func anExpiredKeyIsNotFound() async throws {
+        try await withFreshDatabase { database, _ in
+            let service = try await TestService.make(database: database, keyLifetime: .seconds(1))
+            try await service.test { client in
+                let first = try await client.send("/api/v1/recognise_user", multipart: .image(Self.obama))
+                let key = try #require(first.body["req_id"] as? String)
+                try await Task.sleep(for: .milliseconds(1500))
+                let late = try await client.send(
+                    "/api/v1/add_user", json: ["name": "Late", "birthdate": "1990-01-01", "req_id": key])
+                try expectError(late, status: .notFound, code: 606, slug: "enrollment_key_not_found")
+            }
+            // The periodic clean-up removes the expired embedding.
+            #expect(try await service.store.deleteExpiredEnrollmentKeys() == 1)
+        }
+    }
+
+    @Test func badUploadsGetTheirDocumentedErrors() async throws {
+        try await withFreshDatabase { database, _ in
+            let service = try await TestService.make(database: database, uploadLimit: 1_500_000)
+            try await service.test { client in
+                try expectError(
+                    try await client.send("/api/v1/recognise_user", multipart: .image(Self.noFace)),
+                    status: .badRequest, code: 601, slug: "face_not_detected")
+                var random = SplitMix64(state: 7)
+                try expectError(
+                    try await client.send("/api/v1/recognise_user", multipart: .image(random.bytes(5000))),
+                    status: .badRequest, code: 602, slug: "invalid_image")
+                try expectError(
+                    try await client.send("/api/v1/recognise_user", multipart: MultipartBody(parts: [])),
+                    status: .badRequest, code: 602, slug: "invalid_image")
+                let large = try TestData.bytes("facenet-pytorch/test_images/shea_whigham/1.jpg")
+                #expect(large.count > 1_500_000)
+                try expectError(
+                    try await client.send("/api/v1/recognise_user", multipart: .image(large)),
+                    status: .contentTooLarge, code: 603, slug: "image_too_large")
+                try expectError(
+                    try await client.send(
+                        "/api/v1/recognise_user", multipart: .image(Self.obama, extra: ["threshold": "2"])),
+                    status: .badRequest, code: 605, slug: "validation_failed")
+                try expectError(
+                    try await client.send(
+                        "/api/v1/add_user", json: ["name": "X", "birthdate": "2001-02-29", "req_id": "req-x"]),
+                    status: .badRequest, code: 605, slug: "validation_failed")
+                try expectError(
+                    try await client.send("/api/v1/users/usr_unknown", method: .get),
+                    status: .notFound, code: 607, slug: "user_not_found")
+                try expectError(
+                    try await client.send("/api/v1/users/usr_unknown", method: .delete),
+                    status: .notFound, code: 607, slug: "user_not_found")
+                let malformed = try await client.execute(
+                    uri: "/api/v1/add_user", method: .post, headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: "{\"name\": ")
+                ) { response in response }
+                #expect(malformed.status == .badRequest)
+                let brokenMultipart = try await client.execute(
+                    uri: "/api/v1/recognise_user", method: .post, headers: MultipartBody.headers,
+                    body: ByteBuffer(string: "--\(MultipartBody.boundary)\r\nno headers end")
+                ) { response in response }
+                #expect(brokenMultipart.status == .badRequest)
+                try expectError(
+                    try await client.send(
+                        "/api/v1/recognise_user", headers: [.contentType: "text/plain"]),
+                    status: .unsupportedMediaType, code: 609, slug: "unsupported_media_type")
+            }
+        }
+    }
+
+    @Test func duplicatesAreRefusedAndNothingIsWritten() async throws {
+        try await withFreshDatabase { database, _ in
+            let service = try await TestService.make(database: database)
+            try await service.test { client in
+                let created = try await client.send(
+                    "/api/v1/add_user",
+                    multipart: .image(Self.obama, extra: ["name": "Barack", "birthdate": "1961-08-04", "email": "Same@Example.org"]))
+                #expect(created.status == .created)
+                // The same face again, under another name.
+                try expectError(
+                    try await client.send(
+                        "/api/v1/add_user",
+                        multipart: .image(Self.obamaAgain, extra: ["name": "Copy", "birthdate": "1961-08-04"])),
+                    status: .conflict, code: 608, slug: "user_already_exists")
+                // Another face with the same email, in other letter case.
+                try expectError(
+                    try await client.send(
+                        "/api/v1/add_user",
+                        multipart: .image(Self.biden, extra: ["name": "Joe", "birthdate": "1942-11-20", "email": "same@example.ORG"])),
+                    status: .conflict, code: 608, slug: "user_already_exists")
+                // Both the image and a key: refused.
+                try expectError(
+                    try await client.send(
+                        "/api/v1/add_user",
+                        multipart: .image(Self.biden, extra: ["name": "Joe", "birthdate": "1942-11-20", "req_id": "req-1"])),
+                    status: .badRequest, code: 605, slug: "validation_failed")
+            }
+            #expect(try await service.store.statistics(model: TestModels.pipeline.model).users == 1)
+        }
+    }
+
+    @Test func erasedUsersAreNoLongerRecognised() async throws {
+        try await withFreshDatabase { database, _ in
+            let service = try await TestService.make(database: database)
+            try await service.test { client in
+                let created = try await client.send(
+                    "/api/v1/add_user", multipart: .image(Self.obama, extra: ["name": "Barack", "birthdate": "1961-08-04"]))
+                let userID = try #require(created.body["user_id"] as? String)
+                let added = try await client.send("/api/v1/users/\(userID)/faces", multipart: .image(Self.obamaAgain))
+                #expect(added.status == .created)
+                #expect(added.body["faces"] as? Int == 2)
+                // Someone else's face cannot be added to him.
+                let other = try await client.send(
+                    "/api/v1/add_user", multipart: .image(Self.biden, extra: ["name": "Joe", "birthdate": "1942-11-20"]))
+                let bidenID = try #require(other.body["user_id"] as? String)
+                try expectError(
+                    try await client.send("/api/v1/users/\(bidenID)/faces", multipart: .image(Self.obama)),
+                    status: .conflict, code: 608, slug: "user_already_exists")
+
+                #expect(try await client.send("/api/v1/recognise_user", multipart: .image(Self.obama)).body["message"]
+                    as? String == "Match found")
+                let deleted = try await client.send("/api/v1/users/\(userID)", method: .delete)
+                #expect(deleted.status == .ok)
+                let after = try await client.send("/api/v1/recognise_user", multipart: .image(Self.obama))
+                #expect(after.body["message"] as? String == "no_match")
+                #expect((after.body["req_id"] as? String)?.hasPrefix("req-") == true)
+            }
+            let rows = try await database.client.query("SELECT count(*)::int FROM faces")
+            for try await count in rows.decode(Int.self) { #expect(count == 1) }  // only Biden's face is left
+        }
+    }
+
+    @Test func twoConcurrentEnrollmentsWithOneKeyCreateOneUser() async throws {
+        try await withFreshDatabase { database, _ in
+            let service = try await TestService.make(database: database)
+            try await service.test { client in
+                let first = try await client.send("/api/v1/recognise_user", multipart: .image(Self.obama))
+                let key = try #require(first.body["req_id"] as? String)
+                let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for index in 0..<2 {
+                        group.addTask {
+                            try await client.send(
+                                "/api/v1/add_user",
+                                json: ["name": "Racer \(index)", "birthdate": "1961-08-04", "req_id": key]
+                            ).status
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(statuses.sorted { $0.code < $1.code } == [.created, .notFound])
+            }
+            #expect(try await service.store.statistics(model: TestModels.pipeline.model).users == 1)
+        }
+    }
+
+    @Test func anUnreachableDatabaseGives503WithRetryAfter() async throws {
+        // A port nothing listens on.
+        var configuration = try DatabaseConfiguration(url: try TestEnvironment.databaseURL)
+        configuration.port = 1
+        let database = Database(configuration: configuration, logger: TestEnvironment.logger)
+        try await withRunningClient(database.client) {
+            let store = PostgresFaceStore(database: database)
+            var settings = RecognitionSettings()
+            settings.enrollmentKeyLifetime = .seconds(60)
+            let service = RecognitionService(
+                analyzer: TestModels.pipeline, store: store,
+                configuration: try settings.serviceConfiguration(calibrated: TestModels.manifest.embedder.thresholds),
+                limiter: AdmissionLimiter(concurrency: 2, queueLimit: 4))
+            let router = buildRouter(checks: [], service: service)
+            try await Application(router: router).test(.router) { client in
+                let response = try await client.send("/api/v1/recognise_user", multipart: .image(Self.obama))
+                try expectError(response, status: .serviceUnavailable, code: 610, slug: "dependency_unavailable")
+                #expect(response.headers[.retryAfter] != nil)
+            }
+        }
+    }
+
+    /// The nearest-neighbour query is served by the model's HNSW index, not a scan of every face.
+    @Test func nearestNeighbourSearchUsesTheHNSWIndex() async throws {
+        try await withFreshDatabase { database, _ in
+            let model = TestModels.pipeline.model
+            let store = PostgresFaceStore(database: database)
+            try await store.prepare(for: model)
+            // A gallery of 3 000 random faces, so that the planner weighs the index against real work.
+            try await database.client.query(
+                "INSERT INTO users (id, name, birthdate) VALUES ('usr_random', 'Random', '2000-01-01')")
+            try await database.client.query(
+                """
+                INSERT INTO faces (user_id, model, embedding, face)
+                SELECT 'usr_random', \(model.key),
+                       (SELECT array_agg(random() - 0.5) FROM generate_series(1, \(model.dimension)) WHERE n > 0)::vector,
+                       '{}'::jsonb
+                FROM generate_series(1, 3000) AS n
+                """)
+            try await database.client.query("ANALYZE faces")
+            let embedding = Embedding(normalizing: (0..<model.dimension).map { Float($0 % 7) - 3 })!
+            let query = PostgresFaceStore.nearestFacesQuery(embedding, model: model, limit: 32)
+            let plan = try await database.client.withConnection { connection in
+                var explain = query
+                explain.sql = "EXPLAIN " + query.sql
+                var lines: [String] = []
+                for try await line in try await connection.query(explain, logger: TestEnvironment.logger)
+                    .decode(String.self)
+                {
+                    lines.append(line)
+                }
+                return lines.joined(separator: "\n")
+            }
+            #expect(plan.contains("Index Scan using faces_hnsw_"), "\(plan)")
+        }
+    }
+
+    /// Embeddings of another model are invisible: switching the model can never return a wrong match.
+    @Test func facesOfAnotherModelAreNeverCompared() async throws {
+        try await withFreshDatabase { database, _ in
+            let store = PostgresFaceStore(database: database)
+            let active = TestModels.pipeline.model
+            var other = active
+            other.version = "other-weights"
+            try await store.prepare(for: active)
+            try await store.prepare(for: other)
+            let face = try await TestModels.pipeline.analyze(Self.obama).faces[0]
+            let enrolled = EnrolledFace(embedding: face.embedding!, detection: face.detection, quality: face.quality)
+            let user = try NewUser.validated(name: "Old model user", birthdate: "1961-08-04", email: nil)
+            _ = try await store.createUser(user, face: .face(enrolled), model: other) { _, _ in }
+            let search = try await store.searchUsers(similarTo: face.embedding!, model: active)
+            #expect(search.best == nil)
+            #expect(search.gallerySize == 0)
+            let sameModel = try await store.searchUsers(similarTo: face.embedding!, model: other)
+            #expect((sameModel.best?.similarity ?? 0) > 0.99)
+        }
+    }
+}
+
+/// Checks a response against the error contract: status, code, slug, a message, and the request id in both the
+/// body and the header.
+func expectError(
+    _ response: (status: HTTPResponse.Status, body: [String: Any], headers: HTTPFields),
+    status: HTTPResponse.Status, code: Int, slug: String, sourceLocation: SourceLocation = #_sourceLocation
+) throws {
+    #expect(response.status == status, sourceLocation: sourceLocation)
+    #expect(response.body["status"] as? String == "error", sourceLocation: sourceLocation)
+    #expect(response.body["error_code"] as? Int == code, sourceLocation: sourceLocation)
+    #expect(response.body["error"] as? String == slug, sourceLocation: sourceLocation)
+    #expect(!((response.body["message"] as? String) ?? "").isEmpty, sourceLocation: sourceLocation)
+    let requestID = try #require(response.headers[.requestID], sourceLocation: sourceLocation)
+    #expect(response.body["requestId"] as? String == requestID, sourceLocation: sourceLocation)
+}

@@ -1,0 +1,89 @@
+import FaceMatrixCore
+import FaceMatrixServer
+import FaceStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Recognition
+
+/// A complete service (real pipeline, real PostgreSQL in a fresh database) driven through its router.
+struct TestService {
+    let store: PostgresFaceStore
+    let service: RecognitionService
+    let router: Router<AppRequestContext>
+
+    /// Runs `body` with a client of the service's router.
+    func test<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+        try await Application(router: router).test(.router, body)
+    }
+
+    static func make(
+        database: Database, keyLifetime: Duration = .seconds(900), uploadLimit: Int = 11_000_000,
+        concurrency: Int = 2, queueLimit: Int = 16
+    ) async throws -> TestService {
+        let store = PostgresFaceStore(database: database)
+        let pipeline = TestModels.pipeline
+        try await store.prepare(for: pipeline.model)
+        var settings = RecognitionSettings()
+        settings.enrollmentKeyLifetime = keyLifetime
+        let service = RecognitionService(
+            analyzer: pipeline, store: store,
+            configuration: try settings.serviceConfiguration(calibrated: TestModels.manifest.embedder.thresholds),
+            limiter: AdmissionLimiter(concurrency: concurrency, queueLimit: queueLimit))
+        let router = buildRouter(checks: [], service: service, uploadLimit: uploadLimit)
+        return TestService(store: store, service: service, router: router)
+    }
+}
+
+/// A multipart/form-data body.
+struct MultipartBody {
+    static let boundary = "facematrix-test-boundary"
+    var parts: [(name: String, filename: String?, bytes: [UInt8])] = []
+
+    static func image(_ bytes: [UInt8], extra: [String: String] = [:]) -> MultipartBody {
+        var body = MultipartBody(parts: [("image", "photo.jpg", bytes)])
+        for (name, value) in extra.sorted(by: { $0.key < $1.key }) { body.parts.append((name, nil, Array(value.utf8))) }
+        return body
+    }
+
+    var buffer: ByteBuffer {
+        var buffer = ByteBuffer()
+        for part in parts {
+            buffer.writeString("--\(Self.boundary)\r\n")
+            var disposition = "Content-Disposition: form-data; name=\"\(part.name)\""
+            if let filename = part.filename { disposition += "; filename=\"\(filename)\"" }
+            buffer.writeString(disposition + "\r\n")
+            if part.filename != nil { buffer.writeString("Content-Type: application/octet-stream\r\n") }
+            buffer.writeString("\r\n")
+            buffer.writeBytes(part.bytes)
+            buffer.writeString("\r\n")
+        }
+        buffer.writeString("--\(Self.boundary)--\r\n")
+        return buffer
+    }
+
+    static var headers: HTTPFields { [.contentType: "multipart/form-data; boundary=\(boundary)"] }
+}
+
+extension TestClientProtocol {
+    /// Sends a request and returns the status, the decoded JSON body and the headers.
+    func send(
+        _ uri: String, method: HTTPRequest.Method = .post, multipart: MultipartBody? = nil, json: [String: Any]? = nil,
+        headers: HTTPFields = [:]
+    ) async throws -> (status: HTTPResponse.Status, body: [String: Any], headers: HTTPFields) {
+        var allHeaders = headers
+        var body: ByteBuffer?
+        if let multipart {
+            body = multipart.buffer
+            for field in MultipartBody.headers { allHeaders.append(field) }
+        } else if let json {
+            body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))
+            allHeaders[.contentType] = "application/json"
+        }
+        return try await execute(uri: uri, method: method, headers: allHeaders, body: body) { response in
+            let object =
+                (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
+            return (response.status, object, response.headers)
+        }
+    }
+}
