@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
     ],
     targets: [
@@ -141,7 +142,7 @@ let package = Package(
             name: "FaceMatrixUnitTests",
             dependencies: [
                 "FaceMatrixCore", "FaceMatrixServer", "ONNXRuntime", "ImageDecoding", "CImageCodecs", "FacePipeline",
-                "FaceMatrixTestSupport",
+                "FaceMatrixTestSupport", "Recognition", "FaceStore", "FaceMatrixEvaluation",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSwift
@@ -153,6 +154,7 @@ let package = Package(
                 "FaceMatrixCore", "FaceMatrixServer", "FaceStore", "ONNXRuntime", "FacePipeline", "FaceInference",
                 "ImageDecoding", "CImageCodecs", "FaceMatrixTestSupport", "Recognition",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strictSwift

@@ -37,7 +37,9 @@ import Testing
 
                 let added = try await client.send(
                     "/api/v1/add_user",
-                    json: ["name": "  Barack Obama ", "birthdate": "1961-08-04", "req_id": key, "email": "b@example.org"])
+                    json: [
+                        "name": "  Barack Obama ", "birthdate": "1961-08-04", "req_id": key, "email": "b@example.org",
+                    ])
                 #expect(added.status == .created)
                 #expect(added.body["message"] as? String == "User added successfully")
                 let userID = try #require(added.body["user_id"] as? String)
@@ -144,7 +146,8 @@ import Testing
             try await service.test { client in
                 let created = try await client.send(
                     "/api/v1/add_user",
-                    multipart: .image(Self.obama, extra: ["name": "Barack", "birthdate": "1961-08-04", "email": "Same@Example.org"]))
+                    multipart: .image(
+                        Self.obama, extra: ["name": "Barack", "birthdate": "1961-08-04", "email": "Same@Example.org"]))
                 #expect(created.status == .created)
                 // The same face again, under another name.
                 try expectError(
@@ -156,13 +159,15 @@ import Testing
                 try expectError(
                     try await client.send(
                         "/api/v1/add_user",
-                        multipart: .image(Self.biden, extra: ["name": "Joe", "birthdate": "1942-11-20", "email": "same@example.ORG"])),
+                        multipart: .image(
+                            Self.biden, extra: ["name": "Joe", "birthdate": "1942-11-20", "email": "same@example.ORG"])),
                     status: .conflict, code: 608, slug: "user_already_exists")
                 // Both the image and a key: refused.
                 try expectError(
                     try await client.send(
                         "/api/v1/add_user",
-                        multipart: .image(Self.biden, extra: ["name": "Joe", "birthdate": "1942-11-20", "req_id": "req-1"])),
+                        multipart: .image(
+                            Self.biden, extra: ["name": "Joe", "birthdate": "1942-11-20", "req_id": "req-1"])),
                     status: .badRequest, code: 605, slug: "validation_failed")
             }
             #expect(try await service.store.statistics(model: TestModels.pipeline.model).users == 1)
@@ -174,21 +179,24 @@ import Testing
             let service = try await TestService.make(database: database)
             try await service.test { client in
                 let created = try await client.send(
-                    "/api/v1/add_user", multipart: .image(Self.obama, extra: ["name": "Barack", "birthdate": "1961-08-04"]))
+                    "/api/v1/add_user",
+                    multipart: .image(Self.obama, extra: ["name": "Barack", "birthdate": "1961-08-04"]))
                 let userID = try #require(created.body["user_id"] as? String)
                 let added = try await client.send("/api/v1/users/\(userID)/faces", multipart: .image(Self.obamaAgain))
                 #expect(added.status == .created)
                 #expect(added.body["faces"] as? Int == 2)
                 // Someone else's face cannot be added to him.
                 let other = try await client.send(
-                    "/api/v1/add_user", multipart: .image(Self.biden, extra: ["name": "Joe", "birthdate": "1942-11-20"]))
+                    "/api/v1/add_user",
+                    multipart: .image(Self.biden, extra: ["name": "Joe", "birthdate": "1942-11-20"]))
                 let bidenID = try #require(other.body["user_id"] as? String)
                 try expectError(
                     try await client.send("/api/v1/users/\(bidenID)/faces", multipart: .image(Self.obama)),
                     status: .conflict, code: 608, slug: "user_already_exists")
 
-                #expect(try await client.send("/api/v1/recognise_user", multipart: .image(Self.obama)).body["message"]
-                    as? String == "Match found")
+                #expect(
+                    try await client.send("/api/v1/recognise_user", multipart: .image(Self.obama)).body["message"]
+                        as? String == "Match found")
                 let deleted = try await client.send("/api/v1/users/\(userID)", method: .delete)
                 #expect(deleted.status == .ok)
                 let after = try await client.send("/api/v1/recognise_user", multipart: .image(Self.obama))

@@ -1,0 +1,117 @@
+import FaceMatrixServer
+import Foundation
+import Yams
+
+/// The served OpenAPI document, and a checker of JSON bodies against its schemas. It understands the parts of
+/// JSON Schema the document uses: type (also as a list, with "null"), required, properties, items, enum, const,
+/// oneOf, additionalProperties and $ref.
+/// Immutable after `init`, and the parsed YAML holds only value types, so sharing it between tasks is safe.
+struct OpenAPIContract: @unchecked Sendable {
+    let document: [String: Any]
+
+    init(yaml: String) throws {
+        guard let document = try Yams.load(yaml: yaml) as? [String: Any] else {
+            throw ContractViolation("the document is not a YAML mapping")
+        }
+        self.document = document
+    }
+
+    var paths: [String: Any] { document["paths"] as? [String: Any] ?? [:] }
+
+    func operation(path: String, method: String) -> [String: Any]? {
+        (paths[path] as? [String: Any])?[method.lowercased()] as? [String: Any]
+    }
+
+    /// Checks a response body against what the document promises for this path, method and status.
+    func validate(path: String, method: String, status: Int, body: Any) throws {
+        guard let operation = operation(path: path, method: method) else {
+            throw ContractViolation("\(method) \(path) is not documented")
+        }
+        guard var response = (operation["responses"] as? [String: Any])?[String(status)] as? [String: Any] else {
+            throw ContractViolation("\(method) \(path) does not document status \(status)")
+        }
+        if let reference = response["$ref"] as? String { response = try resolve(reference) }
+        guard let content = response["content"] as? [String: Any],
+            let json = content["application/json"] as? [String: Any], let schema = json["schema"] as? [String: Any]
+        else { throw ContractViolation("\(method) \(path) \(status) documents no JSON body") }
+        try check(body, against: schema, at: "\(method) \(path) \(status)")
+    }
+
+    func resolve(_ reference: String) throws -> [String: Any] {
+        var node: Any = document
+        for key in reference.dropFirst(2).split(separator: "/") {
+            guard let next = (node as? [String: Any])?[String(key)] else {
+                throw ContractViolation("unresolvable reference \(reference)")
+            }
+            node = next
+        }
+        guard let schema = node as? [String: Any] else { throw ContractViolation("\(reference) is not a schema") }
+        return schema
+    }
+
+    func check(_ value: Any, against schema: [String: Any], at location: String) throws {
+        if let reference = schema["$ref"] as? String {
+            return try check(value, against: try resolve(reference), at: location)
+        }
+        if let alternatives = schema["oneOf"] as? [[String: Any]] {
+            let matches = alternatives.filter { (try? check(value, against: $0, at: location)) != nil }
+            guard matches.count == 1 else {
+                throw ContractViolation("\(location): matches \(matches.count) of the oneOf alternatives")
+            }
+            return
+        }
+        if let types = schema["type"].map({ $0 as? [String] ?? [$0 as? String ?? ""] }) {
+            guard types.contains(where: { Self.value(value, hasType: $0) }) else {
+                throw ContractViolation("\(location): \(value) is not of type \(types)")
+            }
+        }
+        if let constant = schema["const"] {
+            guard "\(constant)" == "\(value)" else { throw ContractViolation("\(location): expected \(constant)") }
+        }
+        if let allowed = schema["enum"] as? [Any] {
+            guard allowed.contains(where: { "\($0)" == "\(value)" }) else {
+                throw ContractViolation("\(location): \(value) is not one of \(allowed)")
+            }
+        }
+        if let object = value as? [String: Any] {
+            let properties = schema["properties"] as? [String: Any] ?? [:]
+            for key in schema["required"] as? [String] ?? [] where object[key] == nil {
+                throw ContractViolation("\(location): required property '\(key)' is missing")
+            }
+            for (key, member) in object {
+                if let propertySchema = properties[key] as? [String: Any] {
+                    try check(member, against: propertySchema, at: "\(location).\(key)")
+                } else if let additional = schema["additionalProperties"] as? [String: Any] {
+                    try check(member, against: additional, at: "\(location).\(key)")
+                } else if schema["type"] as? String == "object" && !properties.isEmpty {
+                    throw ContractViolation("\(location): property '\(key)' is not documented")
+                }
+            }
+        }
+        if let array = value as? [Any], let items = schema["items"] as? [String: Any] {
+            for (index, element) in array.enumerated() {
+                try check(element, against: items, at: "\(location)[\(index)]")
+            }
+        }
+    }
+
+    static func value(_ value: Any, hasType type: String) -> Bool {
+        switch type {
+        case "null": return value is NSNull
+        case "object": return value is [String: Any]
+        case "array": return value is [Any]
+        case "string": return value is String
+        case "boolean": return value is Bool
+        case "integer":
+            guard let number = value as? NSNumber else { return false }
+            return number.doubleValue.rounded() == number.doubleValue
+        case "number": return value is NSNumber
+        default: return false
+        }
+    }
+}
+
+struct ContractViolation: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,110 @@
+import FaceMatrixCore
+import Foundation
+import Testing
+
+@Suite struct NewUserValidationTests {
+    let today = ISO8601DateFormatter().date(from: "2026-11-29T12:00:00Z")!
+
+    @Test func acceptsAndNormalisesGoodInput() throws {
+        let user = try NewUser.validated(
+            name: "  Ada Lovelace\n", birthdate: "1815-12-10".replacingOccurrences(of: "1815", with: "1915"),
+            email: " ada@example.org ", today: today)
+        #expect(user.name == "Ada Lovelace")
+        #expect(user.birthdate == "1915-12-10")
+        #expect(user.email == "ada@example.org")
+        #expect(try NewUser.validated(name: "X", birthdate: "2026-11-29", email: "", today: today).email == nil)
+        #expect(
+            try NewUser.validated(
+                name: String(repeating: "é", count: 200), birthdate: "1900-01-01", email: nil, today: today
+            ).name.count == 200)
+    }
+
+    @Test(
+        arguments: [
+            (nil, "1990-01-01", nil, "name"), ("   ", "1990-01-01", nil, "name"),
+            (String(repeating: "a", count: 201), "1990-01-01", nil, "name"), ("Bell\u{7}", "1990-01-01", nil, "name"),
+            ("Ann", nil, nil, "birthdate"), ("Ann", "1990-1-01", nil, "birthdate"),
+            ("Ann", "2023-02-29", nil, "birthdate"),
+            ("Ann", "1990-13-01", nil, "birthdate"), ("Ann", "1899-12-31", nil, "birthdate"),
+            ("Ann", "2026-12-01", nil, "birthdate"), ("Ann", "19９0-01-01", nil, "birthdate"),
+            ("Ann", "1990-01-01", "not-an-email", "email"), ("Ann", "1990-01-01", "a@b", "email"),
+            ("Ann", "1990-01-01", "a b@example.org", "email"),
+        ] as [(String?, String?, String?, String)])
+    func rejectsBadInputNamingTheField(name: String?, birthdate: String?, email: String?, field: String) {
+        #expect {
+            try NewUser.validated(name: name, birthdate: birthdate, email: email, today: today)
+        } throws: { error in
+            guard case .validationFailed(let failedField, _) = error as? FaceMatrixError else { return false }
+            return failedField == field
+        }
+    }
+
+    @Test func leapDaysAreRealDates() throws {
+        #expect(
+            try NewUser.validated(name: "Leap", birthdate: "2024-02-29", email: nil, today: today).birthdate
+                == "2024-02-29")
+    }
+}
+
+@Suite struct ErrorContractTests {
+    /// The table from the API contract: HTTP status, error_code, slug.
+    @Test(arguments: [
+        (FaceMatrixError.faceNotDetected, 400, 601, "face_not_detected"),
+        (.invalidImage("x"), 400, 602, "invalid_image"),
+        (.imageTooLarge("x"), 413, 603, "image_too_large"),
+        (.faceQualityTooLow("x"), 422, 604, "face_quality_too_low"),
+        (.validationFailed(field: "name", reason: "x"), 400, 605, "validation_failed"),
+        (.enrollmentKeyNotFound, 404, 606, "enrollment_key_not_found"),
+        (.userNotFound, 404, 607, "user_not_found"),
+        (.userAlreadyExists("x"), 409, 608, "user_already_exists"),
+        (.unsupportedMediaType("x"), 415, 609, "unsupported_media_type"),
+        (.dependencyUnavailable("database", retryAfterSeconds: 5), 503, 610, "dependency_unavailable"),
+        (.internalError, 500, 500, "internal_error"),
+    ])
+    func everyErrorHasItsDocumentedCode(error: FaceMatrixError, status: Int, code: Int, slug: String) {
+        #expect(error.httpStatus == status)
+        #expect(error.code == code)
+        #expect(error.slug == slug)
+        #expect(!error.message.isEmpty)
+    }
+
+    @Test func messagesNameTheFieldAndHideInternals() {
+        #expect(
+            FaceMatrixError.validationFailed(field: "birthdate", reason: "is required").message.contains("birthdate"))
+        #expect(FaceMatrixError.faceNotDetected.message == "Face not detected in the image")
+        #expect(FaceMatrixError.internalError.message == "An internal error occurred")
+    }
+}
+
+@Suite struct IdentificationPolicyTests {
+    let policy = IdentificationPolicy(
+        threshold: 0.55, margin: 0.1, referenceGallerySize: 600, slopePerDecade: 0.15, minimumThreshold: 0.3)
+
+    @Test func thresholdRisesWithTheLogarithmOfTheGallery() {
+        #expect(abs(policy.threshold(forGallerySize: 600) - 0.55) < 1e-12)
+        #expect(abs(policy.threshold(forGallerySize: 6000) - 0.70) < 1e-12)
+        #expect(abs(policy.threshold(forGallerySize: 60) - 0.40) < 1e-12)
+        // Never below the 1:1 threshold, however small the gallery.
+        #expect(policy.threshold(forGallerySize: 1) == 0.3)
+        #expect(policy.threshold(forGallerySize: 0) == 0.3)
+    }
+
+    @Test func aMatchNeedsTheThresholdAndTheMargin() {
+        let best = Candidate(userID: "a", similarity: 0.7)
+        #expect(
+            policy.decide(best: best, runnerUp: Candidate(userID: "b", similarity: 0.5), gallerySize: 600)
+                == .match(best))
+        // Close second: ambiguous, no match.
+        #expect(
+            policy.decide(best: best, runnerUp: Candidate(userID: "b", similarity: 0.65), gallerySize: 600)
+                == .noMatch(best: best))
+        // Below the threshold for this gallery size.
+        #expect(policy.decide(best: best, runnerUp: nil, gallerySize: 60_000) == .noMatch(best: best))
+        #expect(policy.decide(best: nil, runnerUp: nil, gallerySize: 0) == .noMatch(best: nil))
+        // An explicit threshold replaces the size-dependent one but not the margin.
+        #expect(policy.decide(best: best, runnerUp: nil, gallerySize: 60_000, override: 0.6) == .match(best))
+        #expect(
+            policy.decide(best: best, runnerUp: Candidate(userID: "b", similarity: 0.69), gallerySize: 1, override: 0.6)
+                == .noMatch(best: best))
+    }
+}
