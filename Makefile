@@ -1,5 +1,5 @@
 # FaceMatrix: the two commands are `make run` and `make test`; everything else is a piece of them.
-.PHONY: run test setup models build format lint clean-data
+.PHONY: run test setup models build format lint clean-data bench-pipeline bench-http calibrate
 
 run:
 	@scripts/run.sh
@@ -17,10 +17,27 @@ build: setup
 	@. scripts/lib.sh && swift build --scratch-path "$$FACEMATRIX_BUILD" -j 2
 
 format:
-	@. scripts/lib.sh && swift format format --in-place --recursive --parallel Package.swift Sources Tests
+	@. scripts/lib.sh && swift format format --in-place --recursive --parallel Package.swift Sources Tests bench
 
 lint:
-	@. scripts/lib.sh && swift format lint --strict --recursive --parallel Package.swift Sources Tests
+	@. scripts/lib.sh && swift format lint --strict --recursive --parallel Package.swift Sources Tests bench
+
+# Pipeline speed per stage, images/s with 1 and 2 callers, ratio to ONNX Runtime alone → bench/results/.
+bench-pipeline: models
+	@. scripts/lib.sh && swift build -c release --scratch-path "$$FACEMATRIX_BUILD" -j 2 --product FaceMatrixBench && \
+		FACEMATRIX_MODEL_DIR="$$FACEMATRIX_MODELS" "$$FACEMATRIX_BUILD/release/FaceMatrixBench"
+
+# Recognition latency through HTTP (p50/p95, 1 and 4 clients) → bench/results/.
+bench-http: models
+	@bench/http-recognise.sh
+
+# Re-calibrates the default model's thresholds on the shared LFW folds (tools/calibration/, bench/results/).
+calibrate: models
+	@. scripts/lib.sh && swift build -c release --scratch-path "$$FACEMATRIX_BUILD" -j 2 --product facematrix && \
+		FACEMATRIX_MODEL_DIR="$$FACEMATRIX_MODELS" "$$FACEMATRIX_BUILD/release/facematrix" evaluate-lfw \
+		--report bench/results/lfw-calibration.json \
+		--calibration tools/calibration/face-reidentification-retail-0095.json | tee bench/results/lfw-calibration-summary.json && \
+		scripts/models.sh
 
 # Deletes the private database cluster of `make run` (all enrolled users). The server must be stopped.
 clean-data:

@@ -10,7 +10,7 @@ export FACEMATRIX_MODEL_DIR="$FACEMATRIX_MODELS"
 
 log "checking formatting (swift format lint)"
 step "format lint" "run 'make format' to fix the formatting" \
-    swift format lint --strict --recursive --parallel "$FACEMATRIX_ROOT/Package.swift" "$FACEMATRIX_ROOT/Sources" "$FACEMATRIX_ROOT/Tests"
+    swift format lint --strict --recursive --parallel "$FACEMATRIX_ROOT/Package.swift" "$FACEMATRIX_ROOT/Sources" "$FACEMATRIX_ROOT/Tests" "$FACEMATRIX_ROOT/bench"
 
 cluster=$(mktemp -d /tmp/facematrix-test-pg.XXXXXX)
 chmod 755 "$cluster"

@@ -69,16 +69,20 @@ public struct FacePipeline: Sendable {
         } catch {
             throw FaceMatrixError(error)
         }
+        // Formats without scaled decoding (PNG) or very large JPEGs are brought near the working size here.
+        let reduction = max(1, max(decoded.image.width, decoded.image.height) / (2 * maximumWorkingSide))
+        let working = decoded.image.reduced(by: reduction)
+        let workingScale = decoded.decodeScale / Double(reduction)
         timings.decode = clock.now - started
 
-        let (found, detectorTimings) = try await detector.detect(in: decoded.image)
-        let detections = Self.mainFaceFirst(found, imageWidth: decoded.image.width, imageHeight: decoded.image.height)
+        let (found, detectorTimings) = try await detector.detect(in: working)
+        let detections = Self.mainFaceFirst(found, imageWidth: working.width, imageHeight: working.height)
         timings.pnet = detectorTimings.pnet
         timings.rnet = detectorTimings.rnet
         timings.onet = detectorTimings.onet
 
         var stageStart = clock.now
-        let aligned = detections.map { aligner.align($0, in: decoded.image) }
+        let aligned = detections.map { aligner.align($0, in: working) }
         timings.align = clock.now - stageStart
 
         stageStart = clock.now
@@ -91,8 +95,8 @@ public struct FacePipeline: Sendable {
         let embeddings = try await embedder.embed(Array(aligned.prefix(toEmbed)))
         timings.embed = clock.now - stageStart
 
-        // Everything found on the (possibly DCT-scaled) working image is reported in the photo's own pixels.
-        let toPhoto = 1 / decoded.decodeScale
+        // Everything found on the (possibly scaled) working image is reported in the photo's own pixels.
+        let toPhoto = 1 / workingScale
         let faces = detections.enumerated().map { index, detection in
             AnalyzedFace(
                 detection: detection.scaled(by: toPhoto),

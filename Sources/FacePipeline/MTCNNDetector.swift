@@ -30,17 +30,18 @@ public struct MTCNNDetector: Sendable {
         guard image.width >= 12, image.height >= 12 else { return ([], timings) }
 
         var start = clock.now
-        var candidates = try await proposeCandidates(in: image)
+        let integral = IntegralImage(image)
+        var candidates = try await proposeCandidates(in: integral)
         timings.pnet = clock.now - start
         guard !candidates.isEmpty else { return ([], timings) }
 
         start = clock.now
-        candidates = try await refineCandidates(candidates, in: image)
+        candidates = try await refineCandidates(candidates, in: integral)
         timings.rnet = clock.now - start
         guard !candidates.isEmpty else { return ([], timings) }
 
         start = clock.now
-        let faces = try await finalFaces(candidates, in: image)
+        let faces = try await finalFaces(candidates, in: integral)
         timings.onet = clock.now - start
         return (faces, timings)
     }
@@ -50,7 +51,7 @@ public struct MTCNNDetector: Sendable {
     private static let pnetStride: Float = 2
     private static let pnetCellSize: Float = 12
 
-    func proposeCandidates(in image: RGBImage) async throws -> [FaceCandidate] {
+    func proposeCandidates(in image: IntegralImage) async throws -> [FaceCandidate] {
         var candidates: [FaceCandidate] = []
         for scale in configuration.pyramidScales(width: image.width, height: image.height) {
             let levelHeight = Int(Double(image.height) * scale + 1)
@@ -107,7 +108,7 @@ public struct MTCNNDetector: Sendable {
 
     // MARK: Stage 2, R-Net
 
-    func refineCandidates(_ candidates: [FaceCandidate], in image: RGBImage) async throws -> [FaceCandidate] {
+    func refineCandidates(_ candidates: [FaceCandidate], in image: IntegralImage) async throws -> [FaceCandidate] {
         let (input, kept) = cropBatch(candidates, from: image, side: 24)
         guard !kept.isEmpty else { return [] }
         let outputs = try await backend.run(model: "rnet", inputs: ["input": input], outputs: ["reg", "prob"])
@@ -128,7 +129,7 @@ public struct MTCNNDetector: Sendable {
 
     // MARK: Stage 3, O-Net
 
-    func finalFaces(_ candidates: [FaceCandidate], in image: RGBImage) async throws -> [DetectedFace] {
+    func finalFaces(_ candidates: [FaceCandidate], in image: IntegralImage) async throws -> [DetectedFace] {
         let (input, kept) = cropBatch(candidates, from: image, side: 48)
         guard !kept.isEmpty else { return [] }
         let outputs = try await backend.run(
@@ -173,21 +174,19 @@ public struct MTCNNDetector: Sendable {
 
     // MARK: Image work
 
-    private func resampled(_ image: RGBImage, width: Int, height: Int) -> Tensor {
+    private func resampled(_ image: IntegralImage, width: Int, height: Int) -> Tensor {
         var tensor = Tensor(zeros: [1, 3, height, width])
-        let resampler = AreaResampler(
-            sourceWidth: image.width, sourceHeight: image.height, targetWidth: width, targetHeight: height)
-        image.pixels.withUnsafeBufferPointer { source in
-            tensor.values.withUnsafeMutableBufferPointer { target in
-                resampler.resample(source, into: target, normalization: .mtcnn)
-            }
+        tensor.values.withUnsafeMutableBufferPointer { target in
+            image.resample(
+                x: 0, y: 0, regionWidth: image.width, regionHeight: image.height, targetWidth: width,
+                targetHeight: height, into: target, normalization: .mtcnn)
         }
         return tensor
     }
 
     /// Cuts each candidate's box out of the image (black beyond the edges) and resamples it to side × side,
     /// batched into one tensor. Boxes with no area are dropped; the second result lists the candidates kept.
-    func cropBatch(_ candidates: [FaceCandidate], from image: RGBImage, side: Int) -> (Tensor, [FaceCandidate]) {
+    func cropBatch(_ candidates: [FaceCandidate], from image: IntegralImage, side: Int) -> (Tensor, [FaceCandidate]) {
         // Boxes are truncated to whole pixels; MTCNN's boxes are 1-based and inclusive, hence the − 1.
         let regions = candidates.compactMap { candidate -> (FaceCandidate, x: Int, y: Int, w: Int, h: Int)? in
             let x1 = Int(candidate.x1.rounded(.towardZero))
@@ -205,14 +204,10 @@ public struct MTCNNDetector: Sendable {
         var tensor = Tensor(zeros: [regions.count, 3, side, side])
         tensor.values.withUnsafeMutableBufferPointer { target in
             for (index, region) in regions.enumerated() {
-                let crop = image.crop(x: region.x, y: region.y, width: region.w, height: region.h)
-                let resampler = AreaResampler(
-                    sourceWidth: region.w, sourceHeight: region.h, targetWidth: side, targetHeight: side)
-                crop.pixels.withUnsafeBufferPointer { source in
-                    resampler.resample(
-                        source, into: .init(rebasing: target[(index * perImage)..<((index + 1) * perImage)]),
-                        normalization: .mtcnn)
-                }
+                image.resample(
+                    x: region.x, y: region.y, regionWidth: region.w, regionHeight: region.h, targetWidth: side,
+                    targetHeight: side, into: .init(rebasing: target[(index * perImage)..<((index + 1) * perImage)]),
+                    normalization: .mtcnn)
             }
         }
         return (tensor, regions.map(\.0))
