@@ -40,17 +40,20 @@ curl -sf -H 'content-type: application/json' -d "{\"name\":\"Bench\",\"birthdate
     "http://127.0.0.1:$port/api/v1/add_user" >/dev/null
 
 measure() {  # measure CONCURRENCY: one line per call, "seconds pipeline_ms message"
-    local concurrency=$1
+    local concurrency=$1 out="$work/calls-$1"
+    mkdir -p "$out"
     for _ in $(seq 5); do curl -s -o /dev/null -F image=@"$work/portrait.jpg" "$url"; done  # warm-up
+    # Each call writes its own files, so parallel calls cannot interleave their output.
     seq "$calls" | xargs -P "$concurrency" -I{} sh -c \
-        "curl -s -w ' %{time_total}\n' -F image=@$work/portrait.jpg $url" |
-        "$FACEMATRIX_VENV/bin/python" -c '
+        "curl -s -o $out/{}.json -w '%{time_total}' -F image=@$work/portrait.jpg $url >$out/{}.time"
+    "$FACEMATRIX_VENV/bin/python" - "$out" "$calls" >"$work/c$concurrency.txt" <<'PY'
 import json, sys
-for line in sys.stdin:
-    body, _, seconds = line.rpartition(" ")
-    answer = json.loads(body)
-    print(seconds.strip(), answer["metadata"]["timings_ms"]["total"], answer["message"].replace(" ", "_"))
-' >"$work/c$concurrency.txt"
+out, calls = sys.argv[1], int(sys.argv[2])
+for call in range(1, calls + 1):
+    answer = json.load(open(f"{out}/{call}.json"))
+    seconds = open(f"{out}/{call}.time").read().strip()
+    print(seconds, answer["metadata"]["timings_ms"]["total"], answer["message"].replace(" ", "_"))
+PY
 }
 started=$(date +%s.%N); measure 1; ended=$(date +%s.%N); echo "$started $ended" >"$work/t1"
 started=$(date +%s.%N); measure 4; ended=$(date +%s.%N); echo "$started $ended" >"$work/t4"

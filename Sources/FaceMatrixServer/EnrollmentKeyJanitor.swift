@@ -17,6 +17,9 @@ struct EnrollmentKeyJanitor: Service {
         let users = Gauge(label: "facematrix_users_enrolled")
         let keys = Gauge(label: "facematrix_enrollment_keys_pending")
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            // Waiting first leaves the start-up migrations time to create the tables.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            guard !Task.isCancelled && !Task.isShuttingDownGracefully else { return }
             do {
                 let deleted = try await store.deleteExpiredEnrollmentKeys()
                 if deleted > 0 { logger.info("deleted expired enrollment keys", metadata: ["count": "\(deleted)"]) }
@@ -27,7 +30,6 @@ struct EnrollmentKeyJanitor: Service {
             } catch {
                 logger.warning("enrollment key clean-up failed; will retry", metadata: ["error": "\(error)"])
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 }
