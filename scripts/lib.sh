@@ -53,6 +53,20 @@ with socket.socket() as s:
 PY
 }
 
+# port_is_free PORT: true when nothing listens on the loopback port.
+port_is_free() {
+    python3 - "$1" <<'PY'
+import socket, sys
+with socket.socket() as s:
+    # As PostgreSQL does: a port whose old connections linger in TIME_WAIT is still usable.
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", int(sys.argv[1])))
+    except OSError:
+        sys.exit(1)
+PY
+}
+
 # as_pg_owner CMD...: PostgreSQL refuses to run as root, so root hands cluster work to the `postgres` user.
 as_pg_owner() {
     if [ "$(id -u)" -eq 0 ]; then

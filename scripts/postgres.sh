@@ -13,7 +13,8 @@ ROLE=facematrix
 usage() { echo "usage: $0 start|stop|url DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 command=$1
-dir=$2
+mkdir -p "$2"
+dir=$(cd "$2" && pwd)
 pgdata="$dir/pgdata"
 socket_dir="$dir/run"
 
@@ -41,8 +42,12 @@ initialise() {
 start() {
     initialise
     if ! is_running; then
+        # Keep the cluster's port across restarts, so that a running service's DATABASE_URL stays valid.
         local port
-        port=$(free_port)
+        port=$(cat "$dir/port" 2>/dev/null || true)
+        if [ -z "$port" ] || ! port_is_free "$port"; then
+            port=$(free_port)
+        fi
         printf '%s' "$port" >"$dir/port"
         mkdir -p "$socket_dir"
         [ "$(id -u)" -eq 0 ] && chown postgres: "$dir/port" "$socket_dir"
