@@ -200,11 +200,9 @@ enum APIResponse {
             }
 
             func encode(to encoder: any Encoder) throws {
+                // The user's own fields exactly as everywhere else, then what only this answer adds.
+                try UserInfo(User(id: id, name: name, birthdate: birthdate, email: email)).encode(to: encoder)
                 var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(id, forKey: .id)
-                try container.encode(name, forKey: .name)
-                try container.encode(birthdate, forKey: .birthdate)
-                try container.encode(email, forKey: .email)
                 try container.encode(faces, forKey: .faces)
                 try container.encode(createdAt, forKey: .createdAt)
             }

@@ -112,17 +112,7 @@ public struct MTCNNDetector: Sendable {
         let (input, kept) = cropBatch(candidates, from: image, side: 24)
         guard !kept.isEmpty else { return [] }
         let outputs = try await backend.run(model: "rnet", inputs: ["input": input], outputs: ["reg", "prob"])
-        let probabilities = try outputs.output("prob", of: "rnet").values
-        let regression = try outputs.output("reg", of: "rnet").values
-        var passed: [FaceCandidate] = []
-        for (index, var candidate) in kept.enumerated()
-        where probabilities[index * 2 + 1] > configuration.thresholds.rnet {
-            candidate.score = probabilities[index * 2 + 1]
-            candidate.regression = (
-                regression[index * 4], regression[index * 4 + 1], regression[index * 4 + 2], regression[index * 4 + 3]
-            )
-            passed.append(candidate)
-        }
+        let passed = try accepted(kept, by: outputs, of: "rnet", threshold: configuration.thresholds.rnet).map(\.1)
         return nonMaximumSuppression(passed, threshold: configuration.nmsThresholds.rnet, measure: .union)
             .map { $0.refined(inclusive: true).squared() }
     }
@@ -134,16 +124,11 @@ public struct MTCNNDetector: Sendable {
         guard !kept.isEmpty else { return [] }
         let outputs = try await backend.run(
             model: "onet", inputs: ["input": input], outputs: ["reg", "landmarks", "prob"])
-        let probabilities = try outputs.output("prob", of: "onet").values
-        let regression = try outputs.output("reg", of: "onet").values
         let landmarks = try outputs.output("landmarks", of: "onet").values
         var passed: [FaceCandidate] = []
-        for (index, var candidate) in kept.enumerated()
-        where probabilities[index * 2 + 1] > configuration.thresholds.onet {
-            candidate.score = probabilities[index * 2 + 1]
-            candidate.regression = (
-                regression[index * 4], regression[index * 4 + 1], regression[index * 4 + 2], regression[index * 4 + 3]
-            )
+        for (index, var candidate) in try accepted(
+            kept, by: outputs, of: "onet", threshold: configuration.thresholds.onet)
+        {
             // Landmarks come as fractions of the (inclusive) box: x1…x5 then y1…y5.
             let width = candidate.width + 1
             let height = candidate.height + 1
@@ -156,6 +141,24 @@ public struct MTCNNDetector: Sendable {
             .filter { $0.score >= configuration.minimumConfidence }
             .map(Self.detectedFace)
             .sorted { $0.box.area > $1.box.area }
+    }
+
+    /// The candidates a refinement network rates above `threshold` (with their index in the batch), carrying the
+    /// network's score and box regression.
+    func accepted(_ candidates: [FaceCandidate], by outputs: [String: Tensor], of model: String, threshold: Float)
+        throws -> [(Int, FaceCandidate)]
+    {
+        let probabilities = try outputs.output("prob", of: model).values
+        let regression = try outputs.output("reg", of: model).values
+        return candidates.enumerated().compactMap { index, candidate in
+            guard probabilities[index * 2 + 1] > threshold else { return nil }
+            var scored = candidate
+            scored.score = probabilities[index * 2 + 1]
+            scored.regression = (
+                regression[index * 4], regression[index * 4 + 1], regression[index * 4 + 2], regression[index * 4 + 3]
+            )
+            return (index, scored)
+        }
     }
 
     static func detectedFace(_ candidate: FaceCandidate) -> DetectedFace {

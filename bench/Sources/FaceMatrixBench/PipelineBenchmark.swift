@@ -58,7 +58,7 @@ struct PipelineBenchmark: AsyncParsableCommand {
         }
         let pixels = try photos.map { try ImageDecoder().probe($0) }.map { Double($0.width * $0.height) }
         let report = Report(
-            command: CommandLine.arguments.joined(separator: " "),
+            command: (["make bench-pipeline:"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
             date: ISO8601DateFormatter().string(from: Date()),
             machine: .current(), photos: photos.count,
             photoPixelsMean: pixels.reduce(0, +) / Double(pixels.count), configurations: results)
