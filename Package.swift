@@ -152,7 +152,7 @@ let package = Package(
             name: "FaceMatrixIntegrationTests",
             dependencies: [
                 "FaceMatrixCore", "FaceMatrixServer", "FaceStore", "ONNXRuntime", "FacePipeline", "FaceInference",
-                "ImageDecoding", "CImageCodecs", "FaceMatrixTestSupport", "Recognition",
+                "ImageDecoding", "CImageCodecs", "FaceMatrixTestSupport", "Recognition", "FaceMatrixEvaluation",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

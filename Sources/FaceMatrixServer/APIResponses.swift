@@ -158,9 +158,10 @@ enum APIResponse {
         }
     }
 
-    struct UserCreated: Encodable {
+    /// The answer to a change to one user: created or deleted.
+    struct UserChanged: Encodable {
         let status = "success"
-        let message = "User added successfully"
+        let message: String
         let userID: String
         let requestId: String
 
@@ -168,6 +169,14 @@ enum APIResponse {
             case status, message
             case userID = "user_id"
             case requestId
+        }
+
+        static func created(_ userID: String, requestID: String) -> UserChanged {
+            UserChanged(message: "User added successfully", userID: userID, requestId: requestID)
+        }
+
+        static func deleted(_ userID: String, requestID: String) -> UserChanged {
+            UserChanged(message: "User deleted", userID: userID, requestId: requestID)
         }
     }
 
@@ -217,19 +226,6 @@ enum APIResponse {
                 id: record.user.id, name: record.user.name, birthdate: record.user.birthdate, email: record.user.email,
                 faces: record.faceCount, createdAt: rfc3339(record.createdAt))
             requestId = requestID
-        }
-    }
-
-    struct UserDeleted: Encodable {
-        let status = "success"
-        let message = "User deleted"
-        let userID: String
-        let requestId: String
-
-        enum CodingKeys: String, CodingKey {
-            case status, message
-            case userID = "user_id"
-            case requestId
         }
     }
 }

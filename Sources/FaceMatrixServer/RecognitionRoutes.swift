@@ -23,7 +23,7 @@ struct RecognitionRoutes: Sendable {
         router.delete("/api/v1/users/{id}") { _, context in
             let id = try context.parameters.require("id")
             try await service.deleteUser(id: id)
-            return try jsonResponse(APIResponse.UserDeleted(userID: id, requestId: context.requestID))
+            return try jsonResponse(APIResponse.UserChanged.deleted(id, requestID: context.requestID))
         }
         router.post("/api/v1/users/{id}/faces") { request, context in
             let id = try context.parameters.require("id")
@@ -64,6 +64,6 @@ struct RecognitionRoutes: Sendable {
             name: fields.text["name"], birthdate: fields.text["birthdate"], email: fields.text["email"])
         let record = try await service.addUser(user, face: try fields.faceInput())
         return try jsonResponse(
-            APIResponse.UserCreated(userID: record.user.id, requestId: context.requestID), status: .created)
+            APIResponse.UserChanged.created(record.user.id, requestID: context.requestID), status: .created)
     }
 }

@@ -1,5 +1,6 @@
 import CImageCodecs
 import FaceMatrixCore
+import FaceMatrixEvaluation
 import FaceMatrixTestSupport
 import FacePipeline
 import Foundation
@@ -32,7 +33,7 @@ import Testing
                 }
             }
         }
-        let auc = areaUnderROC(positives: same, negatives: different)
+        let auc = VerificationScores(genuine: same, impostor: different).areaUnderCurve
         print(
             "labelled photos: \(embeddings.count) faces, \(same.count) same-person pairs (min \(same.min()!)),"
                 + " \(different.count) different-person pairs (max \(different.max()!)), ROC AUC \(auc)")
@@ -77,23 +78,4 @@ import Testing
         let norm = batched.values.reduce(0) { $0 + $1 * $1 }.squareRoot()
         #expect(abs(norm - 1) < 1e-5)
     }
-}
-
-/// The probability that a random positive scores above a random negative (ties count half).
-func areaUnderROC(positives: [Double], negatives: [Double]) -> Double {
-    let sortedNegatives = negatives.sorted()
-    var wins = 0.0
-    for positive in positives {
-        // Negatives strictly below, plus half of the ties, by binary search.
-        var low = 0
-        var high = sortedNegatives.count
-        while low < high {
-            let middle = (low + high) / 2
-            if sortedNegatives[middle] < positive { low = middle + 1 } else { high = middle }
-        }
-        var tieEnd = low
-        while tieEnd < sortedNegatives.count && sortedNegatives[tieEnd] == positive { tieEnd += 1 }
-        wins += Double(low) + Double(tieEnd - low) / 2
-    }
-    return wins / Double(positives.count * negatives.count)
 }
