@@ -1,3 +1,4 @@
+import FaceMatrixCore
 import Foundation
 
 /// One thing the service needs before it can serve: a name and a probe that returns a version or detail string
@@ -33,10 +34,6 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
     public var isReady: Bool { notReady.isEmpty }
 }
 
-public struct ProbeTimedOut: Error, CustomStringConvertible {
-    public var description: String { "no answer in time" }
-}
-
 /// Runs every check concurrently, each bounded by `timeout`, so that a dead database yields a quick 503
 /// instead of a hanging health check.
 public func evaluateReadiness(_ checks: [ReadinessCheck], timeout: Duration = .seconds(2)) async -> ReadinessReport {
@@ -44,7 +41,7 @@ public func evaluateReadiness(_ checks: [ReadinessCheck], timeout: Duration = .s
         for check in checks {
             group.addTask {
                 do {
-                    let version = try await withTimeout(timeout) { try await check.probe() }
+                    let version = try await withDeadline(timeout) { try await check.probe() }
                     return (check.name, .init(ready: true, version: version, error: nil))
                 } catch {
                     return (check.name, .init(ready: false, version: nil, error: describe(error)))
@@ -57,22 +54,6 @@ public func evaluateReadiness(_ checks: [ReadinessCheck], timeout: Duration = .s
     }
     let notReady = results.filter { !$0.value.ready }.map(\.key).sorted()
     return ReadinessReport(status: notReady.isEmpty ? "ready" : "not_ready", components: results, notReady: notReady)
-}
-
-/// Runs `operation`, giving up with `ProbeTimedOut` after `timeout`.
-public func withTimeout<Result: Sendable>(
-    _ timeout: Duration,
-    _ operation: @escaping @Sendable () async throws -> Result
-) async throws -> Result {
-    try await withThrowingTaskGroup(of: Result.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            throw ProbeTimedOut()
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
-    }
 }
 
 /// A short, single-line description of a dependency failure for the readiness report.

@@ -320,23 +320,6 @@ extension Embedding {
     }
 }
 
-struct DeadlineExceeded: Error {}
-
-/// Runs `operation`, giving up with `DeadlineExceeded` after `timeout`.
-func withDeadline<Result: Sendable>(
-    _ timeout: Duration, _ operation: @escaping @Sendable () async throws -> Result
-) async throws -> Result {
-    try await withThrowingTaskGroup(of: Result.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            throw DeadlineExceeded()
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
-    }
-}
-
 /// A short, stable (FNV-1a) hash for naming per-model database objects.
 func stableHash(_ text: String) -> String {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
