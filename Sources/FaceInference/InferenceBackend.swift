@@ -17,14 +17,12 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
     case unknownModel(String)
     case missingOutput(model: String, output: String)
     case unavailable(String)
-    case shutDown
 
     public var description: String {
         switch self {
         case .unknownModel(let model): "no model is registered as '\(model)'"
         case .missingOutput(let model, let output): "model '\(model)' returned no output '\(output)'"
         case .unavailable(let reason): "inference is unavailable: \(reason)"
-        case .shutDown: "the inference backend has shut down"
         }
     }
 }

@@ -33,11 +33,6 @@ public final class ONNXRuntimeBackend: InferenceBackend {
         threadPool.shutdownGracefully { _ in }
     }
 
-    /// The declared inputs and outputs of a loaded model.
-    public func signature(of model: String) -> (inputs: [TensorInfo], outputs: [TensorInfo])? {
-        sessions[model].map { ($0.inputs, $0.outputs) }
-    }
-
     public func run(model: String, inputs: [String: Tensor], outputs: [String]) async throws -> [String: Tensor] {
         guard let session = sessions[model] else { throw InferenceError.unknownModel(model) }
         return try await threadPool.runIfActive {

@@ -37,7 +37,7 @@ public struct LFWCalibration: Sendable {
             }
         }
 
-        public struct SubGallery: Codable, Sendable {
+        public struct TailPoint: Codable, Sendable {
             public var size: Int
             public var threshold: Double
         }
@@ -49,7 +49,7 @@ public struct LFWCalibration: Sendable {
         public var thresholds: MatchThresholds
         public var verification: [FoldVerification]
         public var marginSearch: [OpenSetEvaluation.Result]
-        public var subGalleries: [SubGallery]
+        public var impostorTail: [TailPoint]
         public var galleries: [GalleryCheck]
 
         enum CodingKeys: String, CodingKey {
@@ -59,7 +59,7 @@ public struct LFWCalibration: Sendable {
             case photosWithoutFace = "photos_without_face"
             case thresholds, verification
             case marginSearch = "margin_search"
-            case subGalleries = "impostor_tail"
+            case impostorTail = "impostor_tail"
             case galleries
         }
     }
@@ -104,7 +104,6 @@ public struct LFWCalibration: Sendable {
         // per decade of gallery size.
         let tail = impostorTail(folds: [calibrationFold])
         let slope = tailSlope(tail)
-        let subGalleries = tail
 
         let thresholds = MatchThresholds(
             verification: verificationThreshold, identification: chosen.threshold,
@@ -129,7 +128,7 @@ public struct LFWCalibration: Sendable {
             photos: dataset.photos.count,
             photosWithoutFace: dataset.photos.map(\.path).filter { embeddings[$0] == nil },
             thresholds: thresholds, verification: verification, marginSearch: marginSearch,
-            subGalleries: subGalleries, galleries: galleries)
+            impostorTail: tail, galleries: galleries)
     }
 
     func fixedPolicy(threshold: Double, margin: Double) -> IdentificationPolicy {
@@ -177,7 +176,7 @@ public struct LFWCalibration: Sendable {
     /// Points of the impostor tail: for per-comparison exceedance rates r from 1e-5 to 1e-3, the similarity
     /// exceeded by that fraction of all impostor pairs (a query against every enrolled person but its own).
     /// `size` is 1/r, the gallery size at which one query meets one such impostor on average.
-    func impostorTail(folds: Set<Int>) -> [Report.SubGallery] {
+    func impostorTail(folds: Set<Int>) -> [Report.TailPoint] {
         var gallery: [(String, Embedding)] = []
         var probes: [(String, Embedding)] = []
         var seen: Set<String> = []
@@ -200,12 +199,12 @@ public struct LFWCalibration: Sendable {
         return stride(from: -5.0, through: -3.0, by: 0.25).map { exponent in
             let rate = pow(10, exponent)
             let rank = min(scores.count - 1, max(0, Int(rate * Double(scores.count))))
-            return Report.SubGallery(size: Int((1 / rate).rounded()), threshold: scores[rank])
+            return Report.TailPoint(size: Int((1 / rate).rounded()), threshold: scores[rank])
         }
     }
 
     /// Least-squares slope of threshold against log10(gallery size).
-    func tailSlope(_ points: [Report.SubGallery]) -> Double {
+    func tailSlope(_ points: [Report.TailPoint]) -> Double {
         let xs = points.map { log10(Double($0.size)) }
         let ys = points.map(\.threshold)
         let meanX = xs.reduce(0, +) / Double(xs.count)

@@ -23,12 +23,10 @@ public struct OpenSetEvaluation: Sendable {
         public var falseRejectRate: Double
         /// Impostor queries matched to someone.
         public var falseAcceptRate: Double
-        /// Genuine queries matched to the wrong person.
-        public var misidentificationRate: Double
         public var genuineQueries: Int
         public var impostorQueries: Int
         /// The original system's figures: the share of genuine queries left unmatched (its FRR) and matched to
-        /// someone else (its FAR).
+        /// someone else (its FAR, the misidentification rate).
         public var unmatchedRate: Double
         public var wrongPersonRate: Double
 
@@ -37,7 +35,6 @@ public struct OpenSetEvaluation: Sendable {
             case threshold, margin
             case falseRejectRate = "frr"
             case falseAcceptRate = "far"
-            case misidentificationRate = "misidentification_rate"
             case genuineQueries = "genuine_queries"
             case impostorQueries = "impostor_queries"
             case unmatchedRate = "original_protocol_frr"
@@ -108,7 +105,7 @@ public struct OpenSetEvaluation: Sendable {
             gallerySize: gallerySize, threshold: override ?? policy.threshold(forGallerySize: gallerySize),
             margin: policy.margin, falseRejectRate: Double(falseRejects) / genuineCount,
             falseAcceptRate: Double(falseAccepts) / Double(max(queries.count, 1)),
-            misidentificationRate: Double(misidentified) / genuineCount, genuineQueries: genuine,
+            genuineQueries: genuine,
             impostorQueries: queries.count, unmatchedRate: Double(unmatched) / genuineCount,
             wrongPersonRate: Double(misidentified) / genuineCount)
     }
