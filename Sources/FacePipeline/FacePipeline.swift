@@ -144,12 +144,25 @@ public struct FaceAnalysis: Sendable {
     /// The main face first, then the others, largest first.
     public var faces: [AnalyzedFace]
     public var timings: StageTimings
+
+    public init(imageWidth: Int, imageHeight: Int, faces: [AnalyzedFace], timings: StageTimings) {
+        self.imageWidth = imageWidth
+        self.imageHeight = imageHeight
+        self.faces = faces
+        self.timings = timings
+    }
 }
 
 public struct AnalyzedFace: Sendable {
     public var detection: DetectedFace
     public var quality: FaceQuality
     public var embedding: Embedding?
+
+    public init(detection: DetectedFace, quality: FaceQuality, embedding: Embedding?) {
+        self.detection = detection
+        self.quality = quality
+        self.embedding = embedding
+    }
 }
 
 /// Wall time of each pipeline stage for one photo.

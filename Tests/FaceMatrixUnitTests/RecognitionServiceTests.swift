@@ -1,0 +1,114 @@
+import FaceMatrixCore
+import FacePipeline
+import FaceStore
+import Foundation
+import Recognition
+import Synchronization
+import Testing
+
+/// The service's rules without a database or models: the in-memory store and an analyzer that answers from a
+/// table. (The same flows run against PostgreSQL and the real pipeline in the integration tests.)
+@Suite struct RecognitionServiceTests {
+    /// "Photos" are one byte naming a person: 1 and 2 are two photos of Ann, 3 is Bob, 9 is Ann blurred.
+    struct TableAnalyzer: FaceAnalyzer {
+        let model = ModelIdentity(name: "table", version: "1", dimension: 3)
+
+        func analyze(_ bytes: [UInt8], embedding: FacePipeline.EmbeddingScope) async throws -> FaceAnalysis {
+            let (vector, sharpness): ([Float], Double) =
+                switch bytes.first {
+                case 1: ([1, 0, 0], 500)
+                case 2: ([0.95, 0.3, 0], 500)
+                case 3: ([0, 1, 0], 500)
+                case 9: ([1, 0.05, 0], 2)
+                default: throw FaceMatrixError.faceNotDetected
+                }
+            let landmarks = FaceLandmarks(
+                leftEye: Point(x: 30, y: 40), rightEye: Point(x: 70, y: 40), nose: Point(x: 50, y: 60),
+                mouthLeft: Point(x: 35, y: 80), mouthRight: Point(x: 65, y: 80))
+            let detection = DetectedFace(
+                box: BoundingBox(x: 0, y: 0, width: 100, height: 120), confidence: 0.99, landmarks: landmarks)
+            let quality = FaceQuality(
+                confidence: 0.99, faceSize: 100, interocularDistance: 40, sharpness: sharpness, roll: 0, yaw: 0,
+                frontalScore: 1)
+            let face = AnalyzedFace(detection: detection, quality: quality, embedding: Embedding(normalizing: vector))
+            return FaceAnalysis(imageWidth: 100, imageHeight: 120, faces: [face], timings: StageTimings())
+        }
+    }
+
+    /// A clock the test moves by hand.
+    final class ManualClock: Sendable {
+        private let time = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+        var now: Date { time.withLock { $0 } }
+        func advance(_ seconds: TimeInterval) { time.withLock { $0 += seconds } }
+    }
+
+    let clock = ManualClock()
+    let service: RecognitionService
+    let ann = try! NewUser.validated(name: "Ann", birthdate: "1990-01-01", email: "ann@example.org")
+
+    init() {
+        let clock = clock
+        service = RecognitionService(
+            analyzer: TableAnalyzer(), store: InMemoryFaceStore(now: { clock.now }),
+            configuration: .init(
+                policy: IdentificationPolicy(
+                    threshold: 0.8, margin: 0.1, referenceGallerySize: 1, slopePerDecade: 0, minimumThreshold: 0.8),
+                enrollmentKeyLifetime: .seconds(60)),
+            limiter: AdmissionLimiter(concurrency: 1, queueLimit: 1), now: { clock.now })
+    }
+
+    @Test func unknownFaceGetsAKeyThatEnrolsOnce() async throws {
+        let first = try await service.recognise(image: [1])
+        #expect(first.user == nil)
+        let key = try #require(first.enrollmentKey)
+        #expect(key.expiresAt == clock.now.addingTimeInterval(60))
+        let record = try await service.addUser(ann, face: .enrollmentKey(key.id))
+        #expect(record.faceCount == 1)
+
+        let again = try await service.recognise(image: [2])
+        #expect(again.user?.id == record.user.id)
+        #expect(again.enrollmentKey == nil)
+        await #expect(throws: FaceMatrixError.enrollmentKeyNotFound) {
+            try await service.addUser(ann, face: .enrollmentKey(key.id))
+        }
+        #expect(try await service.recognise(image: [3]).user == nil)
+    }
+
+    @Test func anExpiredKeyIsNotFound() async throws {
+        let key = try #require(try await service.recognise(image: [1]).enrollmentKey)
+        clock.advance(61)
+        await #expect(throws: FaceMatrixError.enrollmentKeyNotFound) {
+            try await service.addUser(ann, face: .enrollmentKey(key.id))
+        }
+    }
+
+    @Test func aBlurredFaceIsRefusedAndNothingIsWritten() async throws {
+        await #expect {
+            try await service.addUser(ann, face: .image([9]))
+        } throws: { error in
+            guard case .faceQualityTooLow(let reason) = error as? FaceMatrixError else { return false }
+            return reason.contains("sharpness")
+        }
+        // The quality minimums also hold for a key kept from a recognition.
+        let key = try #require(try await service.recognise(image: [9]).enrollmentKey)
+        await #expect(throws: FaceMatrixError.self) { try await service.addUser(ann, face: .enrollmentKey(key.id)) }
+        #expect(try await service.store.statistics(model: service.model).users == 0)
+    }
+
+    @Test func theSameFaceCannotBeEnrolledTwice() async throws {
+        _ = try await service.addUser(ann, face: .image([1]))
+        let bob = try NewUser.validated(name: "Bob", birthdate: "1980-05-05", email: nil)
+        await #expect(throws: FaceMatrixError.userAlreadyExists("this face is already enrolled")) {
+            try await service.addUser(bob, face: .image([2]))
+        }
+        let created = try await service.addUser(bob, face: .image([3]))
+        await #expect(throws: FaceMatrixError.userAlreadyExists("this face belongs to another enrolled user")) {
+            try await service.addFace(toUser: created.user.id, face: .image([1]))
+        }
+        await #expect(
+            throws: FaceMatrixError.validationFailed(field: "threshold", reason: "must be between 0.3 and 0.95")
+        ) {
+            try await service.recognise(image: [1], threshold: 0.99)
+        }
+    }
+}
