@@ -13,8 +13,8 @@ public struct FacePipeline: Sendable {
     public let modelName: String
     public let modelVersion: String
     /// Photos larger than this (longer side) are decoded at 1/2, 1/4 or 1/8 size when the format allows it, which
-    /// keeps decoding and detection fast; faces are still reported in the photo's own pixels.
-    public var maximumWorkingSide: Int
+    /// keeps decoding and detection fast; faces are still reported in the photo's own pixels. 12…2048.
+    public private(set) var maximumWorkingSide: Int
 
     public enum EmbeddingScope: Sendable {
         case none
@@ -33,8 +33,12 @@ public struct FacePipeline: Sendable {
         self.embedder = embedder
         self.modelName = modelName
         self.modelVersion = modelVersion
-        self.maximumWorkingSide = maximumWorkingSide
+        self.maximumWorkingSide = min(max(maximumWorkingSide, 12), Self.largestWorkingSide)
     }
+
+    /// The largest `maximumWorkingSide` accepted: a working image of up to (2 × 2048)² pixels keeps the summed-area
+    /// table's sums within 32 bits (see `reductionFactor`).
+    public static let largestWorkingSide = 2048
 
     /// Builds the pipeline for the models in `models`, run by `backend`.
     public init(
@@ -69,8 +73,12 @@ public struct FacePipeline: Sendable {
         } catch {
             throw FaceMatrixError(error)
         }
-        // Formats without scaled decoding (PNG) or very large JPEGs are brought near the working size here.
-        let reduction = max(1, max(decoded.image.width, decoded.image.height) / (2 * maximumWorkingSide))
+        // Formats without scaled decoding (PNG) or very large JPEGs are brought near the working size here. The
+        // factor rounds up, so the working image's longer side is at most twice the working side whatever the
+        // photo's size or aspect ratio: that bound is what keeps every later stage (the summed-area table above
+        // all) within its limits.
+        let reduction = Self.reductionFactor(
+            width: decoded.image.width, height: decoded.image.height, maximumWorkingSide: maximumWorkingSide)
         let working = decoded.image.reduced(by: reduction)
         let workingScale = decoded.decodeScale / Double(reduction)
         timings.decode = clock.now - started
@@ -115,6 +123,14 @@ public struct FacePipeline: Sendable {
 }
 
 extension FacePipeline {
+    /// The whole-pixel factor that brings the longer side to at most 2 × `maximumWorkingSide` (1 when it already
+    /// is). Halving at most once more than needed keeps enough resolution for small faces.
+    static func reductionFactor(width: Int, height: Int, maximumWorkingSide: Int) -> Int {
+        let longSide = max(width, height, 1)
+        let allowed = 2 * max(maximumWorkingSide, 1)
+        return max(1, (longSide + allowed - 1) / allowed)
+    }
+
     /// Moves the photo's main face to the front: the one with the largest visible area, less a penalty for its
     /// distance from the centre (twice the squared offset, in pixels², as InsightFace ranks faces). The person a
     /// camera or a portrait is about is big and central; a bystander cut by the edge can have a larger box while

@@ -15,7 +15,6 @@ extension RGBImage {
     /// The image shrunk by a whole factor, each output pixel the mean of a factor × factor block (edge pixels
     /// that do not fill a block are dropped).
     func reduced(by factor: Int) -> RGBImage {
-        precondition(factor >= 1)
         guard factor > 1 else { return self }
         let outputWidth = width / factor
         let outputHeight = height / factor

@@ -15,8 +15,11 @@ struct IntegralImage {
     /// The largest image whose sums fit: 255 × pixels must stay below 2³².
     static let maximumPixels = Int(UInt32.max / 255)
 
-    init(_ image: RGBImage) {
-        precondition(image.width * image.height <= Self.maximumPixels, "reduce the image before integrating it")
+    /// Nil when the image has more than `maximumPixels` pixels: its sums could wrap. The pipeline reduces every
+    /// photo well below that first, so this is a second line of defence, not a limit callers meet.
+    init?(_ image: RGBImage) {
+        let (pixels, overflow) = image.width.multipliedReportingOverflow(by: image.height)
+        guard !overflow, pixels <= Self.maximumPixels else { return nil }
         let width = image.width
         let height = image.height
         self.width = width

@@ -30,7 +30,10 @@ public struct MTCNNDetector: Sendable {
         guard image.width >= 12, image.height >= 12 else { return ([], timings) }
 
         var start = clock.now
-        let integral = IntegralImage(image)
+        guard let integral = IntegralImage(image) else {
+            throw FaceMatrixError.imageTooLarge(
+                "the working image of \(image.width)×\(image.height) pixels is too large to analyse")
+        }
         var candidates = try await proposeCandidates(in: integral)
         timings.pnet = clock.now - start
         guard !candidates.isEmpty else { return ([], timings) }
