@@ -13,10 +13,15 @@ struct PipelineOptions: ParsableArguments {
     /// - Parameter intraOpThreads: threads per network run; by default all cores, since the commands that
     ///   handle one photo at a time are faster when each network uses every core.
     func makePipeline(intraOpThreads: Int = PipelineSettings.processorCount) throws -> FacePipeline {
+        try settings(intraOpThreads: intraOpThreads).makePipeline(environment: ONNXRuntimeEnvironment.shared()).0
+    }
+
+    /// The environment's pipeline settings with this command's overrides.
+    func settings(intraOpThreads: Int = PipelineSettings.processorCount) throws -> PipelineSettings {
         var settings = try PipelineSettings(environment: ProcessInfo.processInfo.environment)
         if let models { settings.modelDirectory = models }
         settings.intraOpThreads = intraOpThreads
-        return try settings.makePipeline(environment: ONNXRuntimeEnvironment.shared()).0
+        return settings
     }
 }
 

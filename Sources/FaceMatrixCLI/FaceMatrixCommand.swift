@@ -6,7 +6,7 @@ struct FaceMatrixCommand: AsyncParsableCommand {
         commandName: "facematrix",
         abstract: "Face recognition service: detect, embed and recognise faces.",
         subcommands: [
-            ServeCommand.self, DetectCommand.self, EmbedCommand.self, CompareCommand.self, EvaluateLFWCommand.self,
+            ServeCommand.self, DetectCommand.self, EmbedCommand.self, CompareCommand.self, EvaluateCommand.self,
         ],
         defaultSubcommand: ServeCommand.self
     )

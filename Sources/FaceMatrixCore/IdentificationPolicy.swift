@@ -3,6 +3,7 @@ import Foundation
 /// The best-scoring enrolled face of one user, for one query.
 public struct Candidate: Sendable, Equatable {
     public var userID: String
+    /// Cosine similarity, −1…1.
     public var similarity: Double
 
     public init(userID: String, similarity: Double) {
@@ -18,43 +19,75 @@ public enum IdentificationDecision: Sendable, Equatable {
     case noMatch(best: Candidate?)
 }
 
+/// How often a stranger's face reaches a similarity with one enrolled face: the upper tail of the impostor
+/// score distribution, r(t) = exp(−(t − location) / scale), the exponential (Gumbel-domain) tail of extreme-value
+/// theory.
+///
+/// Fitted by `facematrix evaluate` on every different-person photo pair of the calibration folds, over the
+/// exceedance rates the data can measure; see the README's *Decisions* for the fit and its residuals.
+public struct ImpostorTail: Codable, Sendable, Equatable {
+    /// The similarity exceeded by every impostor comparison, on the fitted line (r = 1).
+    public var location: Double
+    /// How much the similarity rises for every e-fold fall of the exceedance rate.
+    public var scale: Double
+
+    public init(location: Double, scale: Double) {
+        self.location = location
+        self.scale = scale
+    }
+
+    /// The similarity that a fraction `rate` (0 < rate ≤ 1) of impostor comparisons reaches.
+    public func similarity(exceededAtRate rate: Double) -> Double {
+        location + scale * log(1 / min(max(rate, .leastNormalMagnitude), 1))
+    }
+
+    /// The fraction of impostor comparisons that reach `similarity`, 0…1.
+    public func exceedanceRate(at similarity: Double) -> Double {
+        guard scale > 0 else { return similarity <= location ? 1 : 0 }
+        return min(1, exp(-(similarity - location) / scale))
+    }
+}
+
 /// The open-set rule: who, if anyone, a face belongs to among the enrolled users.
 ///
-/// With many enrolled people the nearest face is often a stranger's: the highest of N impostor similarities grows
-/// with N. So a match must (1) reach a threshold that rises with the logarithm of the gallery size, holding the
-/// false-accept rate as people enrol, and (2) beat the best candidate of any other user by a margin, since two
-/// users scoring almost alike means the face is not clearly either. Users are scored by their best face.
+/// A stranger is accepted when any of the N enrolled faces reaches the threshold, so the open-set false-accept
+/// rate is at most N · r(t) (the union bound, with no assumption of independence). The threshold is therefore set
+/// where the impostor tail's exceedance rate is `targetFalseAcceptRate / N`: FAR stays at or just under the
+/// target as people enrol, and FRR is as low as that allows. A margin, when set, also requires the best user to
+/// lead the runner-up; it can only lower FAR further.
 public struct IdentificationPolicy: Sendable, Equatable {
-    /// The threshold at `referenceGallerySize` enrolled users.
-    public var threshold: Double
+    /// The open-set false-accept rate to hold: the share of strangers given someone's identity, 0 < FAR < 1.
+    public var targetFalseAcceptRate: Double
+    /// The calibrated impostor tail; nil only when `fixedThreshold` is set (an uncalibrated model).
+    public var impostorTail: ImpostorTail?
+    /// The lead the best user needs over the runner-up (similarity units); 0 turns it off.
     public var margin: Double
-    public var referenceGallerySize: Int
-    /// How much the threshold rises for every tenfold growth of the gallery.
-    public var slopePerDecade: Double
-    /// The threshold never drops below this, however few users are enrolled.
-    public var minimumThreshold: Double
+    /// An operator's explicit threshold (`FACEMATRIX_MATCH_THRESHOLD`): used at every gallery size.
+    public var fixedThreshold: Double?
+
+    /// The default operating point: 1 stranger in 100 taken for someone.
+    public static let defaultTargetFalseAcceptRate = 0.01
+    /// The allowed target rates; above 0.5 the union bound says nothing.
+    public static let targetFalseAcceptRates: ClosedRange<Double> = 1e-6...0.5
 
     public init(
-        threshold: Double, margin: Double, referenceGallerySize: Int, slopePerDecade: Double, minimumThreshold: Double
+        targetFalseAcceptRate: Double = Self.defaultTargetFalseAcceptRate, impostorTail: ImpostorTail?,
+        margin: Double = 0, fixedThreshold: Double? = nil
     ) {
-        self.threshold = threshold
+        self.targetFalseAcceptRate = targetFalseAcceptRate
+        self.impostorTail = impostorTail
         self.margin = margin
-        self.referenceGallerySize = referenceGallerySize
-        self.slopePerDecade = slopePerDecade
-        self.minimumThreshold = minimumThreshold
+        self.fixedThreshold = fixedThreshold
     }
 
-    public init(_ thresholds: MatchThresholds) {
-        self.init(
-            threshold: thresholds.identification, margin: thresholds.identificationMargin,
-            referenceGallerySize: thresholds.referenceGallerySize,
-            slopePerDecade: thresholds.identificationSlopePerDecade, minimumThreshold: thresholds.verification)
-    }
-
-    /// The similarity a match needs when `gallerySize` users are enrolled.
-    public func threshold(forGallerySize gallerySize: Int) -> Double {
-        let decades = log10(Double(max(gallerySize, 1)) / Double(max(referenceGallerySize, 1)))
-        return max(minimumThreshold, threshold + slopePerDecade * decades)
+    /// The similarity a match needs when `galleryFaces` faces are enrolled (each one a chance for a stranger to
+    /// pass). Never above 1, non-decreasing in `galleryFaces`; with no tail and no fixed threshold, 1.
+    public func threshold(forGallerySize galleryFaces: Int) -> Double {
+        if let fixedThreshold { return fixedThreshold }
+        guard let impostorTail else { return 1 }
+        let target = min(max(targetFalseAcceptRate, Self.targetFalseAcceptRates.lowerBound), 1)
+        let rate = target / Double(max(galleryFaces, 1))
+        return min(1, impostorTail.similarity(exceededAtRate: rate))
     }
 
     /// Decides from the two best users' scores. `override` replaces the size-dependent threshold (a caller's

@@ -99,35 +99,26 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     public func file(role: String) -> File? { files.first { $0.role == role } }
 }
 
-/// Recommended decision thresholds for an embedder, from the calibration on LFW (see the README).
+/// Recommended decision thresholds for an embedder, from the calibration on labelled photos (`facematrix
+/// evaluate`, see the README).
 public struct MatchThresholds: Codable, Sendable, Equatable {
-    /// 1:1 verification: same person when cosine similarity ≥ this.
+    /// 1:1 verification: same person when cosine similarity ≥ this (best accuracy on the calibration pairs).
     public var verification: Double
-    /// 1:N identification against a gallery of `referenceGallerySize` people: the best match must reach this…
-    public var identification: Double
-    /// …and beat the best candidate of any other enrolled person by at least this much.
+    /// 1:N identification: the impostor tail the open-set threshold is derived from, for any target FAR and
+    /// gallery size (`IdentificationPolicy`).
+    public var impostorTail: ImpostorTail
+    /// The lead the best user needs over the runner-up in 1:N identification (0 when a margin does not pay).
     public var identificationMargin: Double
-    /// The gallery size `identification` was calibrated at.
-    public var referenceGallerySize: Int
-    /// How much to raise `identification` for every tenfold growth of the gallery, to hold the false-accept rate.
-    public var identificationSlopePerDecade: Double
 
     enum CodingKeys: String, CodingKey {
         case verification
-        case identification
+        case impostorTail = "impostor_tail"
         case identificationMargin = "identification_margin"
-        case referenceGallerySize = "reference_gallery_size"
-        case identificationSlopePerDecade = "identification_slope_per_decade"
     }
 
-    public init(
-        verification: Double, identification: Double, identificationMargin: Double, referenceGallerySize: Int,
-        identificationSlopePerDecade: Double
-    ) {
+    public init(verification: Double, impostorTail: ImpostorTail, identificationMargin: Double) {
         self.verification = verification
-        self.identification = identification
+        self.impostorTail = impostorTail
         self.identificationMargin = identificationMargin
-        self.referenceGallerySize = referenceGallerySize
-        self.identificationSlopePerDecade = identificationSlopePerDecade
     }
 }

@@ -1,126 +1,164 @@
 public import FaceMatrixCore
 
-/// The original system's 1:N protocol, made open-set: the first photo of every person is enrolled, every other
-/// photo is a query. A query of an enrolled person is a *genuine* query and must be matched to that person; every
-/// query is also an *impostor* query with its own person left out of the gallery (as if never enrolled), and
-/// must then be rejected. Queries of people who are not enrolled at all are impostor queries only.
-public struct OpenSetEvaluation: Sendable {
-    /// The two best users for one query, with and without the query's own person in the gallery.
-    public struct Query: Sendable {
-        public let identity: String
-        public let isEnrolled: Bool
-        public let best: Candidate?
-        public let runnerUp: Candidate?
-        public let bestWithoutOwn: Candidate?
-        public let runnerUpWithoutOwn: Candidate?
+/// The main face of one labelled photo, embedded by the service's own pipeline.
+public struct EmbeddedPhoto: Codable, Sendable {
+    public var path: String
+    public var identity: String
+    public var fold: Int
+    public var embedding: Embedding
+    public var quality: FaceQuality
+
+    public init(path: String, identity: String, fold: Int, embedding: Embedding, quality: FaceQuality) {
+        self.path = path
+        self.identity = identity
+        self.fold = fold
+        self.embedding = embedding
+        self.quality = quality
     }
+}
 
-    public struct Result: Codable, Sendable, Equatable {
-        public var gallerySize: Int
-        public var threshold: Double
-        public var margin: Double
-        /// Genuine queries not matched to their own person (rejected or given to someone else).
-        public var falseRejectRate: Double
-        /// Impostor queries matched to someone.
-        public var falseAcceptRate: Double
-        public var genuineQueries: Int
-        public var impostorQueries: Int
-        /// The original system's figures: the share of genuine queries left unmatched (its FRR) and matched to
-        /// someone else (its FAR, the misidentification rate).
-        public var unmatchedRate: Double
-        public var wrongPersonRate: Double
-
-        enum CodingKeys: String, CodingKey {
-            case gallerySize = "gallery_size"
-            case threshold, margin
-            case falseRejectRate = "frr"
-            case falseAcceptRate = "far"
-            case genuineQueries = "genuine_queries"
-            case impostorQueries = "impostor_queries"
-            case unmatchedRate = "original_protocol_frr"
-            case wrongPersonRate = "original_protocol_far"
+extension Embedding {
+    /// Cosine similarity, compiled with this module's optimisation: an evaluation makes millions of them. Both
+    /// embeddings come from one model; extra values of a longer one are ignored.
+    func fastSimilarity(to other: Embedding) -> Double {
+        values.withUnsafeBufferPointer { a in
+            other.values.withUnsafeBufferPointer { b in
+                var dot: Float = 0
+                for index in 0..<min(a.count, b.count) { dot += a[index] * b[index] }
+                return Double(dot)
+            }
         }
     }
+}
 
-    public let gallerySize: Int
-    public let queries: [Query]
+/// What an open-set trial counted. A *genuine* query is a photo of an enrolled person: it must be matched to that
+/// person. Every query is also an *impostor* query with its own person left out of the gallery (as if never
+/// enrolled): it must then be rejected.
+public struct OpenSetCounts: Codable, Sendable, Equatable {
+    public var genuineQueries = 0
+    /// Genuine queries not matched to their own person (rejected, or given to someone else).
+    public var falseRejects = 0
+    /// Genuine queries given to someone else: the original system's "FAR".
+    public var wrongPerson = 0
+    public var impostorQueries = 0
+    public var falseAccepts = 0
+
+    public init() {}
+
+    public var falseRejectRate: Double { Double(falseRejects) / Double(max(genuineQueries, 1)) }
+    public var falseAcceptRate: Double { Double(falseAccepts) / Double(max(impostorQueries, 1)) }
+
+    static func + (lhs: Self, rhs: Self) -> Self {
+        var sum = lhs
+        sum.genuineQueries += rhs.genuineQueries
+        sum.falseRejects += rhs.falseRejects
+        sum.wrongPerson += rhs.wrongPerson
+        sum.impostorQueries += rhs.impostorQueries
+        sum.falseAccepts += rhs.falseAccepts
+        return sum
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case genuineQueries = "genuine_queries"
+        case falseRejects = "false_rejects"
+        case wrongPerson = "wrong_person"
+        case impostorQueries = "impostor_queries"
+        case falseAccepts = "false_accepts"
+    }
+}
+
+/// Probes against a pool of enrollable people, with every similarity computed once, so that many galleries drawn
+/// from the pool cost a scan each and no new dot products.
+public struct OpenSetTrials: Sendable {
+    public struct Probe: Sendable {
+        public let identity: String
+        /// The probe's own person in the pool, if there.
+        let ownIndex: Int?
+        /// False for the photo a person is enrolled with: it only ever serves as an impostor query.
+        let isGenuineQuery: Bool
+    }
+
+    public let probes: [Probe]
+    /// The pool: one enrolment embedding per person.
+    public let pool: [String]
+    /// probes.count × pool.count similarities, row by row.
+    let similarities: [Float]
 
     /// - Parameters:
-    ///   - gallery: one enrolled embedding per identity.
-    ///   - probes: query embeddings with their identities.
-    public init(gallery: [(identity: String, embedding: Embedding)], probes: [(identity: String, embedding: Embedding)])
-    {
-        self.gallerySize = gallery.count
-        let enrolled = Set(gallery.map(\.identity))
-        self.queries = probes.map { probe in
-            var top: [Candidate] = []  // the three best, best first: enough for best and runner-up without own
-            for entry in gallery {
-                let candidate = Candidate(
-                    userID: entry.identity, similarity: probe.embedding.similarity(to: entry.embedding))
-                if top.count < 3 || candidate.similarity > top[top.count - 1].similarity {
-                    top.append(candidate)
-                    top.sort { $0.similarity > $1.similarity }
-                    if top.count > 3 { top.removeLast() }
-                }
-            }
-            let others = top.filter { $0.userID != probe.identity }
-            return Query(
-                identity: probe.identity, isEnrolled: enrolled.contains(probe.identity), best: top.first,
-                runnerUp: top.dropFirst().first,
-                bestWithoutOwn: others.first, runnerUpWithoutOwn: others.dropFirst().first)
+    ///   - probes: the query photos; one that is also in `pool` is queried as an impostor only.
+    ///   - pool: one enrolment photo per person.
+    public init(probes: [EmbeddedPhoto], pool: [EmbeddedPhoto]) {
+        let index = Dictionary(pool.enumerated().map { ($1.identity, $0) }, uniquingKeysWith: { first, _ in first })
+        let enrolmentPaths = Set(pool.map(\.path))
+        self.pool = pool.map(\.identity)
+        self.probes = probes.map {
+            Probe(
+                identity: $0.identity, ownIndex: index[$0.identity],
+                isGenuineQuery: !enrolmentPaths.contains($0.path))
         }
+        var similarities = [Float](repeating: 0, count: probes.count * pool.count)
+        for (row, probe) in probes.enumerated() {
+            for (column, enrolled) in pool.enumerated() {
+                similarities[row * pool.count + column] = Float(probe.embedding.fastSimilarity(to: enrolled.embedding))
+            }
+        }
+        self.similarities = similarities
     }
 
-    public func evaluate(_ policy: IdentificationPolicy, override: Double? = nil) -> Result {
-        var genuine = 0
-        var falseRejects = 0
-        var unmatched = 0
-        var misidentified = 0
-        var falseAccepts = 0
-        for query in queries {
-            if query.isEnrolled {
-                genuine += 1
+    /// Counts for the gallery made of the pool members `gallery` (indices into `pool`), per probe identity.
+    public func run(gallery: [Int], policy: IdentificationPolicy) -> [String: OpenSetCounts] {
+        var enrolled = [Bool](repeating: false, count: pool.count)
+        for member in gallery { enrolled[member] = true }
+        var counts: [String: OpenSetCounts] = [:]
+        for (row, probe) in probes.enumerated() {
+            let own = probe.ownIndex.flatMap { enrolled[$0] ? $0 : nil }
+            var ranking = TopTwo()
+            var others = TopTwo()
+            for member in gallery {
+                let similarity = Double(similarities[row * pool.count + member])
+                ranking.add(member, similarity)
+                if member != own { others.add(member, similarity) }
+            }
+            var tally = counts[probe.identity] ?? OpenSetCounts()
+            if let own, probe.isGenuineQuery {
+                tally.genuineQueries += 1
                 switch policy.decide(
-                    best: query.best, runnerUp: query.runnerUp, gallerySize: gallerySize, override: override)
+                    best: ranking.first(pool), runnerUp: ranking.second(pool), gallerySize: gallery.count)
                 {
-                case .match(let candidate) where candidate.userID == query.identity: break
+                case .match(let candidate) where candidate.userID == pool[own]: break
                 case .match:
-                    misidentified += 1
-                    falseRejects += 1
-                case .noMatch:
-                    unmatched += 1
-                    falseRejects += 1
+                    tally.falseRejects += 1
+                    tally.wrongPerson += 1
+                case .noMatch: tally.falseRejects += 1
                 }
             }
-            // Without its own person the gallery is one smaller.
+            tally.impostorQueries += 1
+            let impostorGallery = gallery.count - (own == nil ? 0 : 1)
             if case .match = policy.decide(
-                best: query.bestWithoutOwn, runnerUp: query.runnerUpWithoutOwn,
-                gallerySize: gallerySize - (query.isEnrolled ? 1 : 0), override: override)
+                best: others.first(pool), runnerUp: others.second(pool), gallerySize: impostorGallery)
             {
-                falseAccepts += 1
+                tally.falseAccepts += 1
             }
+            counts[probe.identity] = tally
         }
-        let genuineCount = Double(max(genuine, 1))
-        return Result(
-            gallerySize: gallerySize, threshold: override ?? policy.threshold(forGallerySize: gallerySize),
-            margin: policy.margin, falseRejectRate: Double(falseRejects) / genuineCount,
-            falseAcceptRate: Double(falseAccepts) / Double(max(queries.count, 1)),
-            genuineQueries: genuine,
-            impostorQueries: queries.count, unmatchedRate: Double(unmatched) / genuineCount,
-            wrongPersonRate: Double(misidentified) / genuineCount)
+        return counts
+    }
+}
+
+/// The two best (member, similarity) seen so far.
+struct TopTwo {
+    var best: (Int, Double)?
+    var runnerUp: (Int, Double)?
+
+    mutating func add(_ member: Int, _ similarity: Double) {
+        if let current = best, similarity <= current.1 {
+            if similarity > (runnerUp?.1 ?? -.infinity) { runnerUp = (member, similarity) }
+        } else {
+            runnerUp = best
+            best = (member, similarity)
+        }
     }
 
-    /// The lowest fixed threshold whose false-accept rate is at most `target` with this margin.
-    public func threshold(forFalseAcceptRate target: Double, margin: Double) -> Double {
-        // Impostor queries pass when their best other user reaches t and leads by the margin; those that lead
-        // enough are accepted exactly when t ≤ their score, so the answer is an order statistic of those scores.
-        let passingScores = queries.compactMap { query -> Double? in
-            guard let best = query.bestWithoutOwn else { return nil }
-            let lead = best.similarity - (query.runnerUpWithoutOwn?.similarity ?? -1)
-            return lead >= margin ? best.similarity : nil
-        }.sorted(by: >)
-        let allowed = Int((target * Double(queries.count)).rounded(.down))
-        guard allowed < passingScores.count else { return -1 }
-        return passingScores[allowed].nextUp
-    }
+    func first(_ pool: [String]) -> Candidate? { best.map { Candidate(userID: pool[$0.0], similarity: $0.1) } }
+    func second(_ pool: [String]) -> Candidate? { runnerUp.map { Candidate(userID: pool[$0.0], similarity: $0.1) } }
 }

@@ -39,16 +39,53 @@ public struct VerificationScores: Sendable {
             genuine: genuine.count, impostor: impostor.count)
     }
 
-    /// The threshold with the highest accuracy, placed midway between the two scores it separates.
+    /// The threshold with the highest accuracy, placed midway between the two scores it separates. One sweep
+    /// over the sorted scores, so millions of pairs cost a sort.
     public func bestAccuracyThreshold() -> Double {
-        let candidates = (genuine + impostor).sorted()
-        var best = (threshold: candidates.first ?? 0, accuracy: -1.0)
-        for (low, high) in zip(candidates, candidates.dropFirst()) where high > low {
-            let threshold = (low + high) / 2
-            let accuracy = rates(at: threshold).accuracy
-            if accuracy > best.accuracy { best = (threshold, accuracy) }
+        let labelled = (genuine.map { ($0, true) } + impostor.map { ($0, false) }).sorted { $0.0 < $1.0 }
+        guard let lowest = labelled.first?.0 else { return 0 }
+        // Threshold below every score: every genuine pair accepted, every impostor accepted.
+        var correct = genuine.count
+        var best = (threshold: lowest, correct: correct)
+        var index = 0
+        while index < labelled.count {
+            let score = labelled[index].0
+            while index < labelled.count && labelled[index].0 == score {
+                correct += labelled[index].1 ? -1 : 1
+                index += 1
+            }
+            guard index < labelled.count else { break }
+            if correct > best.correct { best = ((score + labelled[index].0) / 2, correct) }
         }
         return best.threshold
+    }
+
+    /// (FAR, FRR) at `points` thresholds spread evenly over the scores' range, for a DET curve.
+    public func detectionErrorTradeoff(points: Int = 200) -> [[Double]] {
+        let all = genuine + impostor
+        guard let low = all.min(), let high = all.max(), high > low, points > 1 else { return [] }
+        let sortedGenuine = genuine.sorted()
+        let sortedImpostor = impostor.sorted()
+        return (0..<points).map { step in
+            let threshold = low + (high - low) * Double(step) / Double(points - 1)
+            let rejected = Self.countBelow(threshold, in: sortedGenuine)
+            let accepted = sortedImpostor.count - Self.countBelow(threshold, in: sortedImpostor)
+            return [
+                Double(accepted) / Double(max(sortedImpostor.count, 1)),
+                Double(rejected) / Double(max(sortedGenuine.count, 1)),
+            ]
+        }
+    }
+
+    /// How many of `sorted` are below `value`.
+    static func countBelow(_ value: Double, in sorted: [Double]) -> Int {
+        var low = 0
+        var high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     /// Area under the ROC curve: the chance a same-person pair outscores a different-person pair.
@@ -56,12 +93,7 @@ public struct VerificationScores: Sendable {
         let sorted = impostor.sorted()
         var wins = 0.0
         for score in genuine {
-            var low = 0
-            var high = sorted.count
-            while low < high {
-                let middle = (low + high) / 2
-                if sorted[middle] < score { low = middle + 1 } else { high = middle }
-            }
+            let low = Self.countBelow(score, in: sorted)
             var ties = low
             while ties < sorted.count && sorted[ties] == score { ties += 1 }
             wins += Double(low) + Double(ties - low) / 2

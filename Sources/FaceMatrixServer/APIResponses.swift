@@ -38,6 +38,8 @@ enum APIResponse {
         let similarity: Double?
         let userID: String?
         let threshold: Double
+        /// The open-set FAR the threshold holds; nil when a fixed threshold was used instead.
+        let targetFalseAcceptRate: Double?
         let margin: Double
         let gallerySize: Int
         let facesDetected: Int
@@ -52,6 +54,7 @@ enum APIResponse {
             case similarity
             case userID = "user_id"
             case threshold, margin
+            case targetFalseAcceptRate = "target_far"
             case gallerySize = "gallery_size"
             case facesDetected = "faces_detected"
             case box, confidence, landmarks, quality, model
@@ -63,6 +66,7 @@ enum APIResponse {
             try container.encode(similarity, forKey: .similarity)
             try container.encodeIfPresent(userID, forKey: .userID)
             try container.encode(threshold, forKey: .threshold)
+            try container.encode(targetFalseAcceptRate, forKey: .targetFalseAcceptRate)
             try container.encode(margin, forKey: .margin)
             try container.encode(gallerySize, forKey: .gallerySize)
             try container.encode(facesDetected, forKey: .facesDetected)
@@ -126,7 +130,8 @@ enum APIResponse {
             let face = recognition.face
             let metadata = Metadata(
                 similarity: best?.similarity, userID: recognition.user == nil ? nil : matched?.userID,
-                threshold: recognition.threshold, margin: service.configuration.policy.margin,
+                threshold: recognition.threshold, targetFalseAcceptRate: recognition.targetFalseAcceptRate,
+                margin: service.configuration.policy.margin,
                 gallerySize: recognition.gallerySize, facesDetected: recognition.facesDetected,
                 box: face.detection.box, confidence: face.detection.confidence, landmarks: face.detection.landmarks,
                 quality: face.quality, model: ModelInfo(name: service.model.name, version: service.model.version),

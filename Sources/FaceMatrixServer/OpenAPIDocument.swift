@@ -231,14 +231,19 @@ public enum OpenAPIDocument {
                 email: {type: [string, "null"]}
             Metadata:
               type: object
-              required: [similarity, threshold, margin, gallery_size, faces_detected, box, confidence, landmarks,
-                         quality, model, timings_ms]
+              required: [similarity, threshold, target_far, margin, gallery_size, faces_detected, box, confidence,
+                         landmarks, quality, model, timings_ms]
               properties:
                 similarity: {type: [number, "null"], description: Similarity of the best candidate}
                 user_id: {type: string, description: Present only when the best candidate matched}
-                threshold: {type: number}
-                margin: {type: number}
-                gallery_size: {type: integer}
+                threshold: {type: number, description: "The similarity a match needed at this gallery size"}
+                target_far:
+                  type: [number, "null"]
+                  description: >-
+                    The open-set false-accept rate the threshold was set for (FACEMATRIX_TARGET_FAR); null when a
+                    fixed threshold was used (FACEMATRIX_MATCH_THRESHOLD or the request's threshold)
+                margin: {type: number, description: "The lead the best user needed over the runner-up"}
+                gallery_size: {type: integer, description: "Enrolled users of this model"}
                 faces_detected: {type: integer}
                 box: {$ref: "#/components/schemas/Box"}
                 confidence: {type: number}

@@ -3,11 +3,12 @@ public import Recognition
 
 /// How recognition decides and enrols; unset values come from the model's calibrated thresholds.
 public struct RecognitionSettings: Sendable {
-    /// Overrides the calibrated 1:N threshold (at the calibration's reference gallery size).
+    /// The open-set false-accept rate the 1:N threshold holds at every gallery size.
+    public var targetFalseAcceptRate = IdentificationPolicy.defaultTargetFalseAcceptRate
+    /// A fixed 1:N threshold instead of the calibrated, size-dependent one.
     public var identificationThreshold: Double?
+    /// Overrides the calibrated margin (the lead the best user needs over the runner-up).
     public var identificationMargin: Double?
-    /// Overrides how much the threshold rises per tenfold gallery growth (0 keeps it fixed).
-    public var thresholdSlopePerDecade: Double?
     public var enrollmentKeyLifetime: Duration = .seconds(900)
     public var allowedThresholds: ClosedRange<Double> = 0.3...0.95
     public var quality = QualityRequirements()
@@ -21,9 +22,11 @@ public struct RecognitionSettings: Sendable {
         func optional(_ name: String, _ range: ClosedRange<Double>) throws(AppConfiguration.InvalidValue) -> Double? {
             environment[name] == nil ? nil : try reader.double(name, default: 0, in: range)
         }
+        targetFalseAcceptRate = try reader.double(
+            "FACEMATRIX_TARGET_FAR", default: IdentificationPolicy.defaultTargetFalseAcceptRate,
+            in: IdentificationPolicy.targetFalseAcceptRates)
         identificationThreshold = try optional("FACEMATRIX_MATCH_THRESHOLD", -1...1)
         identificationMargin = try optional("FACEMATRIX_MATCH_MARGIN", 0...1)
-        thresholdSlopePerDecade = try optional("FACEMATRIX_MATCH_THRESHOLD_SLOPE", 0...1)
         enrollmentKeyLifetime = .seconds(
             try reader.integer("FACEMATRIX_ENROLLMENT_KEY_TTL", default: 900, in: 1...604_800))
         let range = try reader.doubles("FACEMATRIX_ALLOWED_THRESHOLDS", default: [0.3, 0.95], count: 2, in: -1...1)
@@ -31,28 +34,34 @@ public struct RecognitionSettings: Sendable {
             throw .init(variable: "FACEMATRIX_ALLOWED_THRESHOLDS", reason: "must be 'low,high' with low <= high")
         }
         allowedThresholds = range[0]...range[1]
+        // Defaults come from the type, so that the one place that states them is QualityRequirements.
+        let standard = QualityRequirements()
         quality = QualityRequirements(
-            minimumConfidence: try reader.double("FACEMATRIX_ENROLL_MIN_CONFIDENCE", default: 0.9, in: 0...1),
-            minimumFaceSize: try reader.double("FACEMATRIX_ENROLL_MIN_FACE_SIZE", default: 40, in: 0...10_000),
+            minimumConfidence: try reader.double(
+                "FACEMATRIX_ENROLL_MIN_CONFIDENCE", default: standard.minimumConfidence, in: 0...1),
+            minimumFaceSize: try reader.double(
+                "FACEMATRIX_ENROLL_MIN_FACE_SIZE", default: standard.minimumFaceSize, in: 0...10_000),
             minimumInterocularDistance: try reader.double(
-                "FACEMATRIX_ENROLL_MIN_EYE_DISTANCE", default: 16, in: 0...10_000),
-            minimumSharpness: try reader.double("FACEMATRIX_ENROLL_MIN_SHARPNESS", default: 10, in: 0...1_000_000),
-            minimumFrontalScore: try reader.double("FACEMATRIX_ENROLL_MIN_FRONTAL", default: 0.3, in: 0...1))
+                "FACEMATRIX_ENROLL_MIN_EYE_DISTANCE", default: standard.minimumInterocularDistance, in: 0...10_000),
+            minimumSharpness: try reader.double(
+                "FACEMATRIX_ENROLL_MIN_SHARPNESS", default: standard.minimumSharpness, in: 0...1_000_000),
+            minimumFrontalScore: try reader.double(
+                "FACEMATRIX_ENROLL_MIN_FRONTAL", default: standard.minimumFrontalScore, in: 0...1))
         queueLimit = try reader.integer("FACEMATRIX_MAX_QUEUE", default: 16, in: 0...10_000)
     }
 
-    /// The decision rule: the model's calibration, with any overrides applied.
-    public func policy(calibrated: MatchThresholds?) throws -> IdentificationPolicy {
-        guard let calibrated else {
+    /// The decision rule: the model's calibration, with any overrides applied. A model without a calibration
+    /// (e.g. a converted FaceNet) needs `FACEMATRIX_MATCH_THRESHOLD`.
+    public func policy(calibrated: MatchThresholds?) throws(AppConfiguration.InvalidValue) -> IdentificationPolicy {
+        guard calibrated != nil || identificationThreshold != nil else {
             throw AppConfiguration.InvalidValue(
                 variable: "FACEMATRIX_MATCH_THRESHOLD",
                 reason: "must be set: the model's manifest has no calibrated thresholds")
         }
-        var policy = IdentificationPolicy(calibrated)
-        if let identificationThreshold { policy.threshold = identificationThreshold }
-        if let identificationMargin { policy.margin = identificationMargin }
-        if let thresholdSlopePerDecade { policy.slopePerDecade = thresholdSlopePerDecade }
-        return policy
+        return IdentificationPolicy(
+            targetFalseAcceptRate: targetFalseAcceptRate, impostorTail: calibrated?.impostorTail,
+            margin: identificationMargin ?? calibrated?.identificationMargin ?? 0,
+            fixedThreshold: identificationThreshold)
     }
 
     public func serviceConfiguration(calibrated: MatchThresholds?) throws -> RecognitionService.Configuration {

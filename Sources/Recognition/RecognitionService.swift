@@ -65,7 +65,12 @@ public struct RecognitionService: Sendable {
         public var user: User?
         public var face: AnalyzedFace
         public var facesDetected: Int
+        /// The similarity a match needed.
         public var threshold: Double
+        /// The open-set FAR `threshold` was set for; nil when a fixed threshold (the operator's or the caller's)
+        /// was used.
+        public var targetFalseAcceptRate: Double?
+        /// Enrolled users of this model.
         public var gallerySize: Int
         /// For an unmatched face: the key its owner can enrol with, and when it expires.
         public var enrollmentKey: (id: String, expiresAt: Date)?
@@ -83,10 +88,13 @@ public struct RecognitionService: Sendable {
         let search = try await store.searchUsers(similarTo: embedding, model: model)
         let decision = configuration.policy.decide(
             best: search.best, runnerUp: search.runnerUp, gallerySize: search.gallerySize, override: override)
-        let threshold = override ?? configuration.policy.threshold(forGallerySize: search.gallerySize)
+        let policy = configuration.policy
+        let threshold = override ?? policy.threshold(forGallerySize: search.gallerySize)
+        let fixed = override != nil || policy.fixedThreshold != nil
         var recognition = Recognition(
             decision: decision, user: nil, face: face, facesDetected: analysis.faces.count, threshold: threshold,
-            gallerySize: search.gallerySize, enrollmentKey: nil, timings: analysis.timings)
+            targetFalseAcceptRate: fixed ? nil : policy.targetFalseAcceptRate, gallerySize: search.gallerySize,
+            enrollmentKey: nil, timings: analysis.timings)
         switch decision {
         case .match(let candidate):
             // The user may have been erased between the search and now; then they are not a match any more.

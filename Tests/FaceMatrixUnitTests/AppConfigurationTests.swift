@@ -1,3 +1,4 @@
+import FaceMatrixCore
 import FaceMatrixServer
 import Logging
 import Testing
@@ -28,6 +29,8 @@ import Testing
 
     @Test(arguments: [
         ("PORT", "eighty"), ("PORT", "0"), ("PORT", "70000"), ("LOG_LEVEL", "loud"),
+        ("FACEMATRIX_TARGET_FAR", "0"), ("FACEMATRIX_TARGET_FAR", "0.9"), ("FACEMATRIX_TARGET_FAR", "1%"),
+        ("FACEMATRIX_MATCH_THRESHOLD", "1.5"),
     ])
     func invalidValuesNameTheirVariable(variable: String, value: String) {
         var environment = minimal
@@ -51,5 +54,33 @@ import Testing
         ) {
             try AppConfiguration(environment: [:])
         }
+    }
+
+    @Test func theOperatingPointComesFromTheTargetFARAndTheCalibration() throws {
+        let calibrated = MatchThresholds(
+            verification: 0.29, impostorTail: ImpostorTail(location: 0.077, scale: 0.0373), identificationMargin: 0)
+        var environment = minimal
+        let standard = try AppConfiguration(environment: environment).recognition.policy(calibrated: calibrated)
+        #expect(standard.targetFalseAcceptRate == 0.01)
+        #expect(standard.fixedThreshold == nil)
+        environment["FACEMATRIX_TARGET_FAR"] = "0.042"
+        let loose = try AppConfiguration(environment: environment).recognition.policy(calibrated: calibrated)
+        #expect(loose.targetFalseAcceptRate == 0.042)
+        #expect(loose.threshold(forGallerySize: 866) < standard.threshold(forGallerySize: 866))
+        environment["FACEMATRIX_MATCH_THRESHOLD"] = "0.6"
+        environment["FACEMATRIX_MATCH_MARGIN"] = "0.05"
+        let fixed = try AppConfiguration(environment: environment).recognition.policy(calibrated: calibrated)
+        #expect(fixed.threshold(forGallerySize: 1) == 0.6 && fixed.threshold(forGallerySize: 100_000) == 0.6)
+        #expect(fixed.margin == 0.05)
+    }
+
+    @Test func anUncalibratedModelNeedsAFixedThreshold() throws {
+        var environment = minimal
+        #expect(throws: AppConfiguration.InvalidValue.self) {
+            try AppConfiguration(environment: environment).recognition.policy(calibrated: nil)
+        }
+        environment["FACEMATRIX_MATCH_THRESHOLD"] = "0.7"
+        let policy = try AppConfiguration(environment: environment).recognition.policy(calibrated: nil)
+        #expect(policy.threshold(forGallerySize: 3) == 0.7)
     }
 }

@@ -51,9 +51,8 @@ import Testing
         service = RecognitionService(
             analyzer: TableAnalyzer(), store: InMemoryFaceStore(now: { clock.now }),
             configuration: .init(
-                policy: IdentificationPolicy(
-                    threshold: 0.8, margin: 0.1, referenceGallerySize: 1, slopePerDecade: 0, minimumThreshold: 0.8),
-                enrollmentKeyLifetime: .seconds(60)),
+                policy: IdentificationPolicy(impostorTail: nil, margin: 0.1, fixedThreshold: 0.8),
+                enrollmentKeyLifetime: .seconds(60), quality: QualityRequirements(minimumSharpness: 10)),
             limiter: AdmissionLimiter(concurrency: 1, queueLimit: 1), now: { clock.now })
     }
 
@@ -87,7 +86,7 @@ import Testing
             try await service.addUser(ann, face: .image([9]))
         } throws: { error in
             guard case .faceQualityTooLow(let reason) = error as? FaceMatrixError else { return false }
-            return reason.contains("sharpness")
+            return reason.contains("hold still") && reason.contains("sharpness")
         }
         // The quality minimums also hold for a key kept from a recognition.
         let key = try #require(try await service.recognise(image: [9]).enrollmentKey)

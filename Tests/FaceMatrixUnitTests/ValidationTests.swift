@@ -77,19 +77,51 @@ import Testing
 }
 
 @Suite struct IdentificationPolicyTests {
-    let policy = IdentificationPolicy(
-        threshold: 0.55, margin: 0.1, referenceGallerySize: 600, slopePerDecade: 0.15, minimumThreshold: 0.3)
+    /// Roughly the shipped model's tail: 1 % of pairs of strangers reach 0.25.
+    let tail = ImpostorTail(location: 0.077, scale: 0.0373)
+    var policy: IdentificationPolicy { IdentificationPolicy(targetFalseAcceptRate: 0.01, impostorTail: tail) }
 
-    @Test func thresholdRisesWithTheLogarithmOfTheGallery() {
-        #expect(abs(policy.threshold(forGallerySize: 600) - 0.55) < 1e-12)
-        #expect(abs(policy.threshold(forGallerySize: 6000) - 0.70) < 1e-12)
-        #expect(abs(policy.threshold(forGallerySize: 60) - 0.40) < 1e-12)
-        // Never below the 1:1 threshold, however small the gallery.
-        #expect(policy.threshold(forGallerySize: 1) == 0.3)
-        #expect(policy.threshold(forGallerySize: 0) == 0.3)
+    @Test func thresholdIsWhereTheTailMeetsTheTargetOverTheGallerySize() {
+        // FAR ≤ N · r(t): the threshold for N people is where r = FAR / N.
+        for size in [1, 10, 866, 100_000] {
+            let threshold = policy.threshold(forGallerySize: size)
+            #expect(abs(tail.exceedanceRate(at: threshold) * Double(size) - 0.01) < 1e-12)
+            #expect(abs(threshold - (0.077 + 0.0373 * log(Double(size) / 0.01))) < 1e-12)
+        }
+    }
+
+    @Test func thresholdNeverFallsAsPeopleEnrol() {
+        var previous = -Double.infinity
+        for size in [0, 1, 2, 3, 10, 99, 100, 1_000, 10_000, 100_000, 1_000_000, Int.max] {
+            let threshold = policy.threshold(forGallerySize: size)
+            #expect(threshold >= previous, "gallery of \(size)")
+            #expect(threshold <= 1)
+            previous = threshold
+        }
+        // An empty gallery is treated as one person, never as a division by zero.
+        #expect(policy.threshold(forGallerySize: 0) == policy.threshold(forGallerySize: 1))
+    }
+
+    @Test func aLooserTargetLowersTheThreshold() {
+        var loose = policy
+        loose.targetFalseAcceptRate = 0.042
+        #expect(loose.threshold(forGallerySize: 866) < policy.threshold(forGallerySize: 866))
+        // Out-of-range targets are clamped, not trusted: 0 would demand a similarity above 1.
+        var zero = policy
+        zero.targetFalseAcceptRate = 0
+        #expect(zero.threshold(forGallerySize: 10) <= 1)
+    }
+
+    @Test func anOperatorsFixedThresholdIsUsedAtEverySize() {
+        let fixed = IdentificationPolicy(impostorTail: tail, fixedThreshold: 0.6)
+        #expect(fixed.threshold(forGallerySize: 1) == 0.6)
+        #expect(fixed.threshold(forGallerySize: 1_000_000) == 0.6)
+        // A model without a calibration and without a fixed threshold never matches.
+        #expect(IdentificationPolicy(impostorTail: nil).threshold(forGallerySize: 5) == 1)
     }
 
     @Test func aMatchNeedsTheThresholdAndTheMargin() {
+        let policy = IdentificationPolicy(impostorTail: tail, margin: 0.1)
         let best = Candidate(userID: "a", similarity: 0.7)
         #expect(
             policy.decide(best: best, runnerUp: Candidate(userID: "b", similarity: 0.5), gallerySize: 600)
@@ -98,13 +130,20 @@ import Testing
         #expect(
             policy.decide(best: best, runnerUp: Candidate(userID: "b", similarity: 0.65), gallerySize: 600)
                 == .noMatch(best: best))
-        // Below the threshold for this gallery size.
-        #expect(policy.decide(best: best, runnerUp: nil, gallerySize: 60_000) == .noMatch(best: best))
+        // Below the threshold for this gallery size (0.077 + 0.0373 · ln(10¹⁰) ≈ 0.94).
+        #expect(policy.decide(best: best, runnerUp: nil, gallerySize: 100_000_000) == .noMatch(best: best))
         #expect(policy.decide(best: nil, runnerUp: nil, gallerySize: 0) == .noMatch(best: nil))
         // An explicit threshold replaces the size-dependent one but not the margin.
-        #expect(policy.decide(best: best, runnerUp: nil, gallerySize: 60_000, override: 0.6) == .match(best))
+        #expect(policy.decide(best: best, runnerUp: nil, gallerySize: 100_000_000, override: 0.6) == .match(best))
         #expect(
             policy.decide(best: best, runnerUp: Candidate(userID: "b", similarity: 0.69), gallerySize: 1, override: 0.6)
                 == .noMatch(best: best))
+    }
+
+    @Test func theTailInvertsItself() {
+        for rate in [1e-9, 1e-5, 0.01, 0.5, 1] {
+            #expect(abs(tail.exceedanceRate(at: tail.similarity(exceededAtRate: rate)) - rate) < 1e-12 * max(1, rate))
+        }
+        #expect(tail.exceedanceRate(at: -1) == 1)
     }
 }

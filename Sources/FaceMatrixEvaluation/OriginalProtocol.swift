@@ -1,0 +1,89 @@
+public import FaceMatrixCore
+
+/// The replaced system's FRR/FAR protocol: every other person (in name order) is enrolled with their first photo;
+/// FRR is the share of enrolled people whose second photo is not answered with that person; FAR the share of all
+/// photos of the never-enrolled people answered with anyone. `make bench-accuracy` runs the same split through
+/// the HTTP API, so the two must agree.
+public struct OriginalProtocol: Sendable {
+    public struct Result: Codable, Sendable {
+        public var gallerySize: Int
+        public var threshold: Double
+        public var targetFalseAcceptRate: Double
+        public var falseRejectRate: Double
+        /// Strangers' photos answered with someone, as a share of their photos (the original's definition)…
+        public var falseAcceptRate: Double
+        /// …and as the mean of each stranger's own rate (the share of strangers, what the calibration targets).
+        public var personFalseAcceptRate: Double
+        /// People refused at enrolment by the quality gate; their genuine query counts as a false reject, as it
+        /// does through the API.
+        public var refusedAtEnrolment: Int
+        /// Genuine queries answered with the wrong person.
+        public var wrongPerson: Int
+        public var genuineQueries: Int
+        public var impostorQueries: Int
+
+        enum CodingKeys: String, CodingKey {
+            case gallerySize = "gallery_size"
+            case threshold
+            case targetFalseAcceptRate = "target_far"
+            case falseRejectRate = "frr"
+            case falseAcceptRate = "far"
+            case personFalseAcceptRate = "person_far"
+            case refusedAtEnrolment = "refused_at_enrolment"
+            case wrongPerson = "wrong_person"
+            case genuineQueries = "genuine_queries"
+            case impostorQueries = "impostor_queries"
+        }
+    }
+
+    /// Whether a person is enrolled: every other identity in sorted order, starting with the first.
+    public static func enrolledIdentities(_ identities: Set<String>) -> Set<String> {
+        Set(identities.sorted().enumerated().filter { $0.offset % 2 == 0 }.map(\.element))
+    }
+
+    /// - Parameters:
+    ///   - photos: every photo with a face; photos without one cannot be enrolled or matched, so a person whose
+    ///     first photo has no face is enrolled with their next one, as a person would retry.
+    ///   - identities: every person of the dataset, faces or not, so that the split does not depend on detection.
+    ///   - quality: the enrolment gate; nil enrols everyone.
+    public static func evaluate(
+        _ photos: [EmbeddedPhoto], identities: Set<String>, policy: IdentificationPolicy,
+        quality: QualityRequirements? = nil
+    ) -> Result {
+        let enrolled = enrolledIdentities(identities)
+        var byIdentity: [String: [EmbeddedPhoto]] = [:]
+        for photo in photos.sorted(by: { $0.path < $1.path }) { byIdentity[photo.identity, default: []].append(photo) }
+        var gallery: [EmbeddedPhoto] = []
+        var genuine: [EmbeddedPhoto] = []
+        var impostors: [EmbeddedPhoto] = []
+        var refused = 0
+        var refusedGenuine = 0
+        for (identity, own) in byIdentity.sorted(by: { $0.key < $1.key }) {
+            if enrolled.contains(identity), let quality, !quality.shortfalls(of: own[0].quality).isEmpty {
+                refused += 1
+                if own.count > 1 { refusedGenuine += 1 }
+            } else if enrolled.contains(identity) {
+                gallery.append(own[0])
+                if own.count > 1 { genuine.append(own[1]) }
+            } else {
+                impostors.append(contentsOf: own)
+            }
+        }
+        let counts = OpenSetTrials(probes: genuine + impostors, pool: gallery)
+            .run(gallery: Array(gallery.indices), policy: policy)
+        var enrolledCounts = counts.filter { enrolled.contains($0.key) }.values.reduce(OpenSetCounts(), +)
+        enrolledCounts.genuineQueries += refusedGenuine
+        enrolledCounts.falseRejects += refusedGenuine
+        // The enrolled people's photos were also asked with their person left out; only strangers count here.
+        let strangers = counts.filter { !enrolled.contains($0.key) }.values
+        let strangerCounts = strangers.reduce(OpenSetCounts(), +)
+        return Result(
+            gallerySize: gallery.count, threshold: policy.threshold(forGallerySize: gallery.count),
+            targetFalseAcceptRate: policy.targetFalseAcceptRate, falseRejectRate: enrolledCounts.falseRejectRate,
+            falseAcceptRate: strangerCounts.falseAcceptRate,
+            personFalseAcceptRate: RotatedFolds.personFalseAcceptRate(Array(strangers)),
+            refusedAtEnrolment: refused, wrongPerson: enrolledCounts.wrongPerson,
+            genuineQueries: enrolledCounts.genuineQueries,
+            impostorQueries: strangerCounts.impostorQueries)
+    }
+}

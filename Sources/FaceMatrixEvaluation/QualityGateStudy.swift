@@ -1,0 +1,65 @@
+public import FaceMatrixCore
+
+/// What each enrolment quality criterion costs and buys: how many people it would refuse, and how often those
+/// people, enrolled anyway, are then not recognised, next to everyone else. A criterion pays only when the faces
+/// it refuses really do recognise worse.
+public struct QualityGateStudy: Sendable {
+    public struct Criterion: Codable, Sendable {
+        public var name: String
+        public var minimum: Double
+        /// People whose enrolment photo falls below the minimum.
+        public var refusedPeople: Int
+        public var refusedShare: Double
+        /// FRR of the genuine queries of the refused people when they are enrolled anyway…
+        public var refusedFalseRejectRate: Double
+        public var refusedGenuineQueries: Int
+        /// …and of everyone else.
+        public var acceptedFalseRejectRate: Double
+        public var acceptedGenuineQueries: Int
+
+        enum CodingKeys: String, CodingKey {
+            case name, minimum
+            case refusedPeople = "refused_people"
+            case refusedShare = "refused_share"
+            case refusedFalseRejectRate = "refused_frr"
+            case refusedGenuineQueries = "refused_genuine_queries"
+            case acceptedFalseRejectRate = "accepted_frr"
+            case acceptedGenuineQueries = "accepted_genuine_queries"
+        }
+    }
+
+    /// Everyone enrolled with their first photo; every other photo a genuine query.
+    public static func run(_ photos: [EmbeddedPhoto], requirements: QualityRequirements, policy: IdentificationPolicy)
+        -> [Criterion]
+    {
+        let split = EnrolmentSplit(photos)
+        let counts = OpenSetTrials(probes: split.probes, pool: split.enrolment)
+            .run(gallery: Array(split.enrolment.indices), policy: policy)
+        let criteria: [(String, Double, (FaceQuality) -> Double)] = [
+            ("detection confidence", requirements.minimumConfidence, { $0.confidence }),
+            ("face size (px)", requirements.minimumFaceSize, { $0.faceSize }),
+            ("eye distance (px)", requirements.minimumInterocularDistance, { $0.interocularDistance }),
+            ("sharpness", requirements.minimumSharpness, { $0.sharpness }),
+            ("frontal score", requirements.minimumFrontalScore, { $0.frontalScore }),
+        ]
+        return criteria.map { name, minimum, value in
+            var refused = 0
+            var below = OpenSetCounts()
+            var above = OpenSetCounts()
+            for photo in split.enrolment {
+                let own = counts[photo.identity] ?? OpenSetCounts()
+                if value(photo.quality) < minimum {
+                    refused += 1
+                    below = below + own
+                } else {
+                    above = above + own
+                }
+            }
+            return Criterion(
+                name: name, minimum: minimum, refusedPeople: refused,
+                refusedShare: Double(refused) / Double(max(split.enrolment.count, 1)),
+                refusedFalseRejectRate: below.falseRejectRate, refusedGenuineQueries: below.genuineQueries,
+                acceptedFalseRejectRate: above.falseRejectRate, acceptedGenuineQueries: above.genuineQueries)
+        }
+    }
+}
