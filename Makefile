@@ -1,5 +1,5 @@
 # FaceMatrix: the two commands are `make run` and `make test`; everything else is a piece of them.
-.PHONY: run test setup models build format lint clean-data bench-pipeline bench-http calibrate
+.PHONY: run test setup models build format lint clean-data bench-pipeline bench-http bench-accuracy calibrate
 
 run:
 	@scripts/run.sh
@@ -31,13 +31,18 @@ bench-pipeline: models
 bench-http: models
 	@bench/http-recognise.sh
 
-# Re-calibrates the default model's thresholds on the shared LFW folds (tools/calibration/, bench/results/).
+# Re-calibrates the default model's thresholds on the shared LFW folds and measures them on held-out folds
+# (tools/calibration/, bench/results/lfw-evaluation*.json and .svg).
 calibrate: models
 	@. scripts/lib.sh && swift build -c release --scratch-path "$$FACEMATRIX_BUILD" -j 2 --product facematrix && \
-		FACEMATRIX_MODEL_DIR="$$FACEMATRIX_MODELS" "$$FACEMATRIX_BUILD/release/facematrix" evaluate-lfw \
-		--report bench/results/lfw-calibration.json \
-		--calibration tools/calibration/face-reidentification-retail-0095.json | tee bench/results/lfw-calibration-summary.json && \
+		FACEMATRIX_MODEL_DIR="$$FACEMATRIX_MODELS" "$$FACEMATRIX_BUILD/release/facematrix" evaluate \
+		--report bench/results/lfw-evaluation.json --plot bench/results/lfw-evaluation.svg \
+		--calibration tools/calibration/face-reidentification-retail-0095.json | tee bench/results/lfw-evaluation-summary.json && \
 		scripts/models.sh
+
+# The original system's FRR/FAR protocol through the HTTP API, next to the offline figures (bench/results/).
+bench-accuracy: models
+	@bench/accuracy.sh
 
 # Deletes the private database cluster of `make run` (all enrolled users). The server must be stopped.
 clean-data:

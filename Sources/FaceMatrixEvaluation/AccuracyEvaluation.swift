@@ -94,7 +94,7 @@ public struct AccuracyEvaluation: Sendable {
         guard let fit = ImpostorTailFit.fit(ImpostorScores(photos)) else {
             throw TooLittleData(
                 description: "\(photos.count) photos of \(Set(photos.map(\.identity)).count) people are too few to "
-                    + "fit the impostor tail; at least 10 people with a detectable face are needed")
+                    + "fit the impostor tail; at least 29 people with a detectable face are needed")
         }
         progress("1:1 verification")
         let scores = verificationScores()

@@ -42,13 +42,18 @@ public struct ImpostorTailFit: Codable, Sendable {
 
     /// The fewest exceedances (in pairs of people) a point may rest on: below that the quantile is mostly noise.
     public static let minimumExceedances = 20.0
+    /// Pairs of people needed for a decade of rates (20 / 400 = 0.05 to 0.5): 29 people.
+    public static let minimumIdentityPairs = 400
 
     /// Fits t = location + scale · ln(1/r) by least squares on 25 log-spaced rates from the lowest the data
     /// supports (or `lowestRate`, when higher) to `highestRate`. Nil when there are too few pairs for that, or when
     /// the scores do not fall off as rates fall.
     public static func fit(_ scores: ImpostorScores, lowestRate: Double = 1e-7, highestRate: Double = 1e-2) -> Self? {
-        let low = max(lowestRate, minimumExceedances / Double(max(scores.identityPairs, 1)))
-        guard scores.identityPairs >= 2 * Int(minimumExceedances), low < highestRate else { return nil }
+        guard scores.identityPairs >= minimumIdentityPairs else { return nil }
+        let low = max(lowestRate, minimumExceedances / Double(scores.identityPairs))
+        // A small folder cannot reach the far tail; it fits at least a decade of what it can measure.
+        let highestRate = min(max(highestRate, 10 * low), 0.5)
+        guard low < highestRate else { return nil }
         let steps = 24
         let rates = (0...steps).map { step in
             exp(log(low) + (log(highestRate) - log(low)) * Double(step) / Double(steps))

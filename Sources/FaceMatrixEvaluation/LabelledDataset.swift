@@ -97,7 +97,10 @@ struct CSVTable {
     let rows: [[String]]
 
     init(url: URL) throws {
-        let text = try String(contentsOf: url, encoding: .utf8)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw LabelledDataset.Problem(description: "cannot read \(url.path)")
+        }
+        let text = String(decoding: data, as: UTF8.self)
         let lines = text.split(whereSeparator: \.isNewline).map {
             $0.split(separator: ",", omittingEmptySubsequences: false).map {
                 $0.trimmingCharacters(in: .whitespaces)

@@ -1,3 +1,4 @@
+import CImageCodecs
 import FaceMatrixCore
 import FaceMatrixServer
 import FaceMatrixTestSupport
@@ -50,5 +51,35 @@ import Testing
         for (_, bytes, _) in Self.cases { _ = try? await TestModels.pipeline.analyze(bytes) }
         let after = try await TestModels.pipeline.analyze(try TestData.bytes("face_recognition/examples/obama.jpg"))
         #expect(after.faces.count == 1)
+    }
+
+    /// A flat grey PNG of `width` × `height` pixels: the cheapest way to reach any size.
+    static func greyPNG(width: Int, height: Int) throws -> [UInt8] {
+        try Encoders.png(
+            [UInt8](repeating: 128, count: width * height), width: width, height: height,
+            options: .init(colorType: SPNG_COLOR_TYPE_GRAYSCALE))
+    }
+
+    /// Sizes along and across the limits: degenerate strips, long sides around each working-image reduction
+    /// step (2 × 1280 = 2560 and its multiples), the 4500×4500 PNG that once trapped the process (the working
+    /// image stayed above the summed-area table's 16.8 MP), and just under the 40 MP pixel limit.
+    static let sizesThatMustBeAnalysed: [(Int, Int)] = [
+        (1, 1), (11, 11), (12, 12), (1, 5000), (5000, 1), (2559, 2559), (2560, 2560), (2561, 2561),
+        (5120, 100), (5121, 100), (100, 7681), (4500, 4500), (6324, 6324), (40_000, 1000),
+    ]
+
+    @Test(arguments: sizesThatMustBeAnalysed)
+    func everySizeWithinTheLimitsIsAnalysedWithoutATrap(width: Int, height: Int) async throws {
+        let analysis = try await TestModels.pipeline.analyze(try Self.greyPNG(width: width, height: height))
+        #expect(analysis.faces.isEmpty)
+        #expect(analysis.imageWidth == width && analysis.imageHeight == height)
+    }
+
+    @Test func justOverThePixelLimitIsRefusedFromTheHeader() async throws {
+        await #expect(
+            throws: FaceMatrixError.imageTooLarge("6325×6325 pixels exceeds the pixel limit of 40000000 pixels")
+        ) {
+            try await TestModels.pipeline.analyze(try Self.greyPNG(width: 6325, height: 6325))
+        }
     }
 }

@@ -17,9 +17,17 @@ import Testing
         #expect(abs(fit.lowestRate - 20.0 / Double(count)) < 1e-12)
     }
 
+    @Test func aSmallSetFitsTheDecadeItCanMeasure() throws {
+        let scores = (0..<1000).map { index in 0.1 + 0.05 * log(1000 / (Double(index) + 0.5)) }
+        let fit = try #require(ImpostorTailFit.fit(ImpostorScores(scores: scores)))
+        #expect(abs(fit.lowestRate - 0.02) < 1e-12 && abs(fit.highestRate - 0.2) < 1e-12)
+        #expect(abs(fit.tail.scale - 0.05) < 0.003)
+    }
+
     @Test func tooFewPairsGiveNoFitInsteadOfACrash() {
         #expect(ImpostorTailFit.fit(ImpostorScores(scores: [])) == nil)
         #expect(ImpostorTailFit.fit(ImpostorScores(scores: [0.1, 0.2, 0.3])) == nil)
+        #expect(ImpostorTailFit.fit(ImpostorScores(scores: (0..<399).map { Double($0) / 399 })) == nil)
         #expect(ImpostorTailFit.fit(ImpostorScores(scores: Array(repeating: 0.2, count: 10_000))) == nil)
     }
 }
