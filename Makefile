@@ -35,7 +35,7 @@ bench-http: models
 # (tools/calibration/, bench/results/lfw-evaluation*.json and .svg).
 calibrate: models
 	@. scripts/lib.sh && swift build -c release --scratch-path "$$FACEMATRIX_BUILD" -j 2 --product facematrix && \
-		FACEMATRIX_MODEL_DIR="$$FACEMATRIX_MODELS" "$$FACEMATRIX_BUILD/release/facematrix" evaluate \
+		FACEMATRIX_ROOT="$(CURDIR)" FACEMATRIX_MODEL_DIR="$$FACEMATRIX_MODELS" "$$FACEMATRIX_BUILD/release/facematrix" evaluate \
 		--report bench/results/lfw-evaluation.json --plot bench/results/lfw-evaluation.svg \
 		--calibration tools/calibration/face-reidentification-retail-0095.json | tee bench/results/lfw-evaluation-summary.json && \
 		scripts/models.sh

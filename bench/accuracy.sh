@@ -55,11 +55,12 @@ lines = [
     "|---|---|---|---|---|---|---|",
     f"| through the API | {api['service_gallery_size']} | {api['service_threshold']:.4f} | {pct(api['frr'])} "
     f"({api['false_rejects']}/{api['genuine_queries']}) | {pct(api['far'])} ({api['false_accepts']}/"
-    f"{api['impostor_queries']}) | {pct(api['person_far'])} | quality {api['enrolment']['refused_quality']}, "
-    f"duplicate {api['enrolment']['refused_duplicate']}, no face {api['enrolment']['no_face']} |",
+    f"{api['impostor_queries']}) | {pct(api['person_far'])} | never enrolled {api['enrolment']['never_enrolled']} "
+    f"(photos refused by quality {api['enrolment']['refused_quality']}, as duplicate "
+    f"{api['enrolment']['refused_duplicate']}; taken for someone at enrolment {api['enrolment']['taken_for_someone']}) |",
     f"| offline (`facematrix evaluate`) | {offline['gallery_size']} | {offline['threshold']:.4f} | "
     f"{pct(offline['frr'])} | {pct(offline['far'])} | {pct(offline['person_far'])} | "
-    f"quality {offline['refused_at_enrolment']} |",
+    f"never enrolled {offline['refused_at_enrolment']} (no photo passes the quality gate) |",
     "", f"Target FAR {target}; {api['requests']} recognitions in {api['seconds']} s; server errors: {api['errors']}; "
     f"answered with the wrong person: {api['wrong_person']}.",
 ]

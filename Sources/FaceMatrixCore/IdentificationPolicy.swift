@@ -85,9 +85,22 @@ public struct IdentificationPolicy: Sendable, Equatable {
     public func threshold(forGallerySize galleryFaces: Int) -> Double {
         if let fixedThreshold { return fixedThreshold }
         guard let impostorTail else { return 1 }
-        let target = min(max(targetFalseAcceptRate, Self.targetFalseAcceptRates.lowerBound), 1)
+        let target = min(max(targetFalseAcceptRate, .leastNormalMagnitude), 1)
         let rate = target / Double(max(galleryFaces, 1))
         return min(1, impostorTail.similarity(exceededAtRate: rate))
+    }
+
+    /// How much rarer than a false accept a wrongly refused enrolment must be: refusing a new person as "already
+    /// enrolled" locks them out for good, while a person enrolled twice costs little, so the duplicate check asks
+    /// for a similarity strangers reach a hundred times less often than the match threshold.
+    public static let duplicateEvidenceFactor = 100.0
+
+    /// The similarity at which a new face counts as an enrolled user's own ("already enrolled"): the match
+    /// threshold at a hundredth of the target FAR, or the fixed threshold when one is set.
+    public func duplicateThreshold(forGallerySize galleryFaces: Int) -> Double {
+        var strict = self
+        strict.targetFalseAcceptRate = targetFalseAcceptRate / Self.duplicateEvidenceFactor
+        return strict.threshold(forGallerySize: galleryFaces)
     }
 
     /// Decides from the two best users' scores. `override` replaces the size-dependent threshold (a caller's

@@ -1,8 +1,9 @@
 public import FaceMatrixCore
 
-/// The replaced system's FRR/FAR protocol: every other person (in name order) is enrolled with their first photo;
-/// FRR is the share of enrolled people whose second photo is not answered with that person; FAR the share of all
-/// photos of the never-enrolled people answered with anyone. `make bench-accuracy` runs the same split through
+/// The replaced system's FRR/FAR protocol: every other person (in name order) is enrolled with their first photo
+/// (the first that has a face and passes the quality gate: a refused person tries again with their next photo);
+/// FRR is the share of enrolled people whose following photo is not answered with that person; FAR the share of
+/// all photos of the never-enrolled people answered with anyone. `make bench-accuracy` runs the same split through
 /// the HTTP API, so the two must agree.
 public struct OriginalProtocol: Sendable {
     public struct Result: Codable, Sendable {
@@ -14,8 +15,7 @@ public struct OriginalProtocol: Sendable {
         public var falseAcceptRate: Double
         /// …and as the mean of each stranger's own rate (the share of strangers, what the calibration targets).
         public var personFalseAcceptRate: Double
-        /// People refused at enrolment by the quality gate; their genuine query counts as a false reject, as it
-        /// does through the API.
+        /// People none of whose photos passes the quality gate: never enrolled, never queried.
         public var refusedAtEnrolment: Int
         /// Genuine queries answered with the wrong person.
         public var wrongPerson: Int
@@ -42,8 +42,7 @@ public struct OriginalProtocol: Sendable {
     }
 
     /// - Parameters:
-    ///   - photos: every photo with a face; photos without one cannot be enrolled or matched, so a person whose
-    ///     first photo has no face is enrolled with their next one, as a person would retry.
+    ///   - photos: every photo with a face.
     ///   - identities: every person of the dataset, faces or not, so that the split does not depend on detection.
     ///   - quality: the enrolment gate; nil enrols everyone.
     public static func evaluate(
@@ -57,23 +56,22 @@ public struct OriginalProtocol: Sendable {
         var genuine: [EmbeddedPhoto] = []
         var impostors: [EmbeddedPhoto] = []
         var refused = 0
-        var refusedGenuine = 0
         for (identity, own) in byIdentity.sorted(by: { $0.key < $1.key }) {
-            if enrolled.contains(identity), let quality, !quality.shortfalls(of: own[0].quality).isEmpty {
-                refused += 1
-                if own.count > 1 { refusedGenuine += 1 }
-            } else if enrolled.contains(identity) {
-                gallery.append(own[0])
-                if own.count > 1 { genuine.append(own[1]) }
-            } else {
+            guard enrolled.contains(identity) else {
                 impostors.append(contentsOf: own)
+                continue
             }
+            // A person whose photo the quality gate refuses tries their next one, as they would at the camera.
+            guard let chosen = own.firstIndex(where: { quality?.shortfalls(of: $0.quality).isEmpty ?? true }) else {
+                refused += 1
+                continue
+            }
+            gallery.append(own[chosen])
+            if chosen + 1 < own.count { genuine.append(own[chosen + 1]) }
         }
         let counts = OpenSetTrials(probes: genuine + impostors, pool: gallery)
             .run(gallery: Array(gallery.indices), policy: policy)
-        var enrolledCounts = counts.filter { enrolled.contains($0.key) }.values.reduce(OpenSetCounts(), +)
-        enrolledCounts.genuineQueries += refusedGenuine
-        enrolledCounts.falseRejects += refusedGenuine
+        let enrolledCounts = counts.filter { enrolled.contains($0.key) }.values.reduce(OpenSetCounts(), +)
         // The enrolled people's photos were also asked with their person left out; only strangers count here.
         let strangers = counts.filter { !enrolled.contains($0.key) }.values
         let strangerCounts = strangers.reduce(OpenSetCounts(), +)

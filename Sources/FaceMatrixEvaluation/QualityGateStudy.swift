@@ -35,13 +35,17 @@ public struct QualityGateStudy: Sendable {
         let split = EnrolmentSplit(photos)
         let counts = OpenSetTrials(probes: split.probes, pool: split.enrolment)
             .run(gallery: Array(split.enrolment.indices), policy: policy)
-        let criteria: [(String, Double, (FaceQuality) -> Double)] = [
-            ("detection confidence", requirements.minimumConfidence, { $0.confidence }),
-            ("face size (px)", requirements.minimumFaceSize, { $0.faceSize }),
-            ("eye distance (px)", requirements.minimumInterocularDistance, { $0.interocularDistance }),
-            ("sharpness", requirements.minimumSharpness, { $0.sharpness }),
-            ("frontal score", requirements.minimumFrontalScore, { $0.frontalScore }),
-        ]
+        // The configured minimums, and the candidates the README weighs (the former defaults among them).
+        let criteria: [(String, Double, (FaceQuality) -> Double)] =
+            [
+                ("detection confidence", requirements.minimumConfidence, { $0.confidence }),
+                ("face size (px)", requirements.minimumFaceSize, { $0.faceSize }),
+                ("eye distance (px)", requirements.minimumInterocularDistance, { $0.interocularDistance }),
+            ]
+            + Set([requirements.minimumSharpness, 10, 30]).sorted().map { ("sharpness", $0, { $0.sharpness }) }
+            + Set([requirements.minimumFrontalScore, 0.15, 0.3]).sorted().map {
+                ("frontal score", $0, { $0.frontalScore })
+            }
         return criteria.map { name, minimum, value in
             var refused = 0
             var below = OpenSetCounts()

@@ -130,7 +130,8 @@ public struct RecognitionService: Sendable {
         let quality = configuration.quality
         return try await store.createUser(user, face: source, model: model) { face, search in
             try Self.requireQuality(face.quality, quality)
-            if let best = search.best, best.similarity >= policy.threshold(forGallerySize: search.gallerySize) {
+            if let best = search.best, best.similarity >= policy.duplicateThreshold(forGallerySize: search.gallerySize)
+            {
                 throw FaceMatrixError.userAlreadyExists("this face is already enrolled")
             }
         }

@@ -112,6 +112,15 @@ import Testing
         #expect(zero.threshold(forGallerySize: 10) <= 1)
     }
 
+    @Test func aDuplicateNeedsFarStrongerEvidenceThanAMatch() {
+        for size in [1, 847, 100_000] {
+            let duplicate = policy.duplicateThreshold(forGallerySize: size)
+            #expect(abs(duplicate - policy.threshold(forGallerySize: size) - 0.0373 * log(100)) < 1e-12)
+        }
+        let fixed = IdentificationPolicy(impostorTail: tail, fixedThreshold: 0.6)
+        #expect(fixed.duplicateThreshold(forGallerySize: 10) == 0.6)
+    }
+
     @Test func anOperatorsFixedThresholdIsUsedAtEverySize() {
         let fixed = IdentificationPolicy(impostorTail: tail, fixedThreshold: 0.6)
         #expect(fixed.threshold(forGallerySize: 1) == 0.6)
