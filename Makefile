@@ -1,4 +1,7 @@
 # FaceMatrix: the two commands are `make run` and `make test`; everything else is a piece of them.
+# The recipes source scripts/lib.sh, which needs bash (dash has no BASH_SOURCE).
+SHELL := /bin/bash
+
 .PHONY: run test setup models build format lint clean-data bench-pipeline bench-http bench-accuracy calibrate
 
 run:

@@ -134,7 +134,7 @@ let package = Package(
         // Helpers shared by the test targets: the shared photos, encoders that build test images at run time.
         .target(
             name: "FaceMatrixTestSupport",
-            dependencies: ["CImageCodecs", "ImageDecoding"],
+            dependencies: ["CImageCodecs", "ImageDecoding", "FaceMatrixCore"],
             swiftSettings: strictSwift
         ),
 

@@ -7,24 +7,12 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 
 folder=$(cd "${FOLDER:-$FACEMATRIX_ROOT/../shared/testdata/faces/lfw}" && pwd)
-port=$(free_port)
 work=$(mktemp -d /tmp/facematrix-accuracy.XXXXXX)
 chmod 755 "$work"
-cleanup() {
-    [ -n "${server:-}" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-    "$FACEMATRIX_ROOT/scripts/postgres.sh" stop "$work/db" || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-step "release build" "see the compiler output above" \
-    swift build -c release --scratch-path "$FACEMATRIX_BUILD" -j "$(nproc)" --product facematrix
-binary="$FACEMATRIX_BUILD/release/facematrix"
-DATABASE_URL=$("$FACEMATRIX_ROOT/scripts/postgres.sh" start "$work/db")
-export DATABASE_URL PORT=$port HOST=127.0.0.1 FACEMATRIX_MODEL_DIR="$FACEMATRIX_MODELS" LOG_LEVEL=warning
-"$binary" serve &
-server=$!
-for _ in $(seq 120); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.5; done
+trap 'stop_bench_service "$work"; rm -rf "$work"' EXIT
+start_bench_service "$work"
+port=$BENCH_PORT
+binary=$BENCH_BINARY
 
 stamp=$(date -u +%Y%m%dT%H%M)
 out="$FACEMATRIX_ROOT/bench/results/accuracy-$stamp"

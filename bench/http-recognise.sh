@@ -6,23 +6,11 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 
 calls=${CALLS:-100}
-port=$(free_port)
 work=$(mktemp -d /tmp/facematrix-bench.XXXXXX)
 chmod 755 "$work"
-cleanup() {
-    [ -n "${server:-}" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-    "$FACEMATRIX_ROOT/scripts/postgres.sh" stop "$work/db" || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-step "release build" "see the compiler output above" \
-    swift build -c release --scratch-path "$FACEMATRIX_BUILD" -j "$(nproc)" --product facematrix
-DATABASE_URL=$("$FACEMATRIX_ROOT/scripts/postgres.sh" start "$work/db")
-export DATABASE_URL PORT=$port HOST=127.0.0.1 FACEMATRIX_MODEL_DIR="$FACEMATRIX_MODELS" LOG_LEVEL=warning
-"$FACEMATRIX_BUILD/release/facematrix" serve &
-server=$!
-for _ in $(seq 60); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.5; done
+trap 'stop_bench_service "$work"; rm -rf "$work"' EXIT
+start_bench_service "$work"
+port=$BENCH_PORT
 
 "$FACEMATRIX_VENV/bin/python" - "$FACEMATRIX_ROOT/../shared/testdata/faces" "$work" <<'PY'
 import sys

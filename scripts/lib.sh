@@ -75,3 +75,27 @@ as_pg_owner() {
         "$@"
     fi
 }
+
+# start_bench_service WORK: the release build serving on a free loopback port over a throw-away PostgreSQL in
+# WORK/db, ready to answer; sets BENCH_PORT, BENCH_PID and BENCH_BINARY. stop_bench_service WORK undoes it (call it
+# from the caller's EXIT trap).
+start_bench_service() {
+    local work=$1
+    step "release build" "see the compiler output above" \
+        swift build -c release --scratch-path "$FACEMATRIX_BUILD" -j "$(nproc)" --product facematrix
+    BENCH_BINARY="$FACEMATRIX_BUILD/release/facematrix"
+    BENCH_PORT=$(free_port)
+    DATABASE_URL=$("$FACEMATRIX_ROOT/scripts/postgres.sh" start "$work/db")
+    export DATABASE_URL PORT=$BENCH_PORT HOST=127.0.0.1 FACEMATRIX_MODEL_DIR="$FACEMATRIX_MODELS" LOG_LEVEL=warning
+    "$BENCH_BINARY" serve &
+    BENCH_PID=$!
+    for _ in $(seq 120); do curl -sf "http://127.0.0.1:$BENCH_PORT/health/ready" >/dev/null && return 0; sleep 0.5; done
+    warn "the service did not become ready on port $BENCH_PORT"
+    return 1
+}
+
+stop_bench_service() {
+    [ -n "${BENCH_PID:-}" ] && kill "$BENCH_PID" 2>/dev/null && wait "$BENCH_PID" 2>/dev/null
+    "$FACEMATRIX_ROOT/scripts/postgres.sh" stop "$1/db" || true
+}
+

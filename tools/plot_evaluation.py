@@ -14,9 +14,10 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file-only bac
 
 def main(report_path: str, out_path: str) -> None:
     report = json.load(open(report_path))
-    figure, (det, sizes, tail) = plt.subplots(1, 3, figsize=(15, 4.6))
+    figure, (det, sizes, tail) = plt.subplots(1, 3, figsize=(16, 4.8))
 
-    points = [(far, frr) for far, frr in report["verification"]["det"] if far > 0 and frr > 0]
+    # Log axes cannot show zeros: a perfect rate is drawn at the floor, 1e-4.
+    points = [(max(far, 1e-4), max(frr, 1e-4)) for far, frr in report["verification"]["det"]]
     det.plot([p[0] for p in points], [p[1] for p in points], color="tab:blue")
     at = report["verification"]["at_threshold"]
     det.scatter([max(at["far"], 1e-4)], [max(at["frr"], 1e-4)], color="tab:red", zorder=3,
@@ -29,12 +30,17 @@ def main(report_path: str, out_path: str) -> None:
     rows = sorted((r for r in report["rotated_folds"] if r["test_fold"] == "all"), key=lambda r: r["gallery_size"])
     n = [r["gallery_size"] for r in rows]
     target = report["target_far"]
-    sizes.plot(n, [r["far"] for r in rows], "o-", color="tab:red", label="FAR (share of strangers)")
-    sizes.fill_between(n, [r["far_95"][0] for r in rows], [r["far_95"][1] for r in rows], color="tab:red",
-                       alpha=0.15, label="FAR 95 % interval")
-    sizes.plot(n, [r["frr"] for r in rows], "s-", color="tab:blue", label="FRR")
+    if not rows:
+        sizes.text(0.5, 0.5, "no held-out study:\ntoo few people per fold", ha="center", va="center",
+                   transform=sizes.transAxes)
+        sizes.set(xscale="log", xlim=(1, 10))
+    if rows:
+        sizes.plot(n, [r["far"] for r in rows], "o-", color="tab:red", label="FAR (share of strangers)")
+        sizes.fill_between(n, [r["far_95"][0] for r in rows], [r["far_95"][1] for r in rows], color="tab:red",
+                           alpha=0.15, label="FAR 95 % interval")
+        sizes.plot(n, [r["frr"] for r in rows], "s-", color="tab:blue", label="FRR")
     sizes.axhline(target, color="grey", ls="--", label=f"target FAR {target}")
-    sizes.axhspan(target / 2, target * 2, color="grey", alpha=0.08)
+    sizes.axhspan(target / 2, target * 2, color="grey", alpha=0.08, label="0.5×–2× the target")
     sizes.set(xscale="log", xlabel="enrolled people (gallery size)", ylabel="rate",
               title="Open set on held-out folds")
     sizes.grid(True, which="both", alpha=0.3)
@@ -48,6 +54,7 @@ def main(report_path: str, out_path: str) -> None:
     tail.set(xscale="log", xlabel="rate r (pairs of strangers)", ylabel="similarity reached",
              title="Impostor tail and its fit")
     tail.invert_xaxis()
+    tail.tick_params(axis="x", labelrotation=30)
     tail.grid(True, which="both", alpha=0.3)
     tail.legend(fontsize=8)
     residuals = tail.twinx()

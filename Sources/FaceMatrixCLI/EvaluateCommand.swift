@@ -37,8 +37,23 @@ struct EvaluateCommand: AsyncParsableCommand {
         guard IdentificationPolicy.targetFalseAcceptRates.contains(targetFar) else {
             throw ValidationError("--target-far must be in \(IdentificationPolicy.targetFalseAcceptRates)")
         }
-        guard (0...1).contains(margin), (1...1000).contains(draws), (1...64).contains(concurrency) else {
-            throw ValidationError("--margin must be in 0...1, --draws in 1...1000, --concurrency in 1...64")
+        guard (0...1).contains(margin) else { throw ValidationError("--margin must be in 0...1") }
+        guard (1...1000).contains(draws) else { throw ValidationError("--draws must be in 1...1000") }
+        guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be in 1...64") }
+        // Checked before minutes of embedding, not after.
+        for (option, path) in [("--report", report), ("--calibration", calibration), ("--plot", plot)] {
+            guard let path else { continue }
+            var isDirectory: ObjCBool = false
+            let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue,
+                FileManager.default.isWritableFile(atPath: parent)
+            else { throw ValidationError("\(option): the directory \(parent) does not exist or is not writable") }
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw ValidationError("\(option): \(path) is a directory")
+            }
+        }
+        if let plot, !(plot.hasSuffix(".svg") || plot.hasSuffix(".png")) {
+            throw ValidationError("--plot must name a .svg or .png file")
         }
     }
 
@@ -51,7 +66,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             let pipeline = try options.makePipeline(intraOpThreads: 1)
             let cacheFile = try EmbeddingCache.file(
                 directory: cache ?? EmbeddingCache.defaultDirectory, dataset: dataset, settings: settings)
-            var photos = try EmbeddingCache.load(cacheFile)
+            var photos = try EmbeddingCache.load(cacheFile).map { EmbeddingCache.relabelled($0, by: dataset) }
             if photos == nil { photos = try await embedAll(dataset, with: pipeline, into: cacheFile) }
 
             var evaluationOptions = AccuracyEvaluation.Options()
@@ -62,50 +77,91 @@ struct EvaluateCommand: AsyncParsableCommand {
                 .run { printError($0) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            if let report {
-                try encoder.encode(result).write(to: URL(fileURLWithPath: report))
-                if let plot { try drawPlot(report: report, output: plot) }
-            }
+            // The plot is drawn from the report, so a plot without --report goes through a temporary one.
+            let reportPath = report ?? plot.map { _ in "\(NSTemporaryDirectory())/facematrix-report-\(UUID()).json" }
+            if let reportPath { try write(encoder.encode(result), to: reportPath) }
             if let calibration {
-                try encoder.encode(CalibrationFile(result, model: pipeline.modelName, folder: folder))
-                    .write(to: URL(fileURLWithPath: calibration))
+                try write(
+                    encoder.encode(CalibrationFile(result, model: pipeline.modelName, folder: folder)), to: calibration)
             }
             try printJSON(EvaluationSummary(result))
+            if let plot, let reportPath {
+                defer { if report == nil { try? FileManager.default.removeItem(atPath: reportPath) } }
+                try drawPlot(report: reportPath, output: plot)
+            }
         }
+    }
+
+    /// Why a listed photo gave no embedding.
+    enum Miss: String, CaseIterable {
+        case missing = "missing or unreadable"
+        case undecodable = "not a usable image"
+        case noFace = "without a face"
     }
 
     func embedAll(_ dataset: LabelledDataset, with pipeline: FacePipeline, into cacheFile: URL) async throws
         -> [EmbeddedPhoto]
     {
         var photos: [EmbeddedPhoto] = []
-        var unreadable = 0
+        var misses: [Miss: [String]] = [:]
         let progress = ProgressBar(label: "embedding", total: dataset.photos.count)
-        try await withThrowingTaskGroup(of: EmbeddedPhoto?.self) { group in
+        try await withThrowingTaskGroup(of: (String, Result<EmbeddedPhoto, MissError>).self) { group in
             var pending = dataset.photos.makeIterator()
             func addNext() {
                 guard let photo = pending.next() else { return }
-                group.addTask {
-                    // An unreadable or undecodable file is a photo without a face, not the end of the run.
-                    guard let bytes = try? readFile(dataset.root.appendingPathComponent(photo.path).path),
-                        let analysis = try? await pipeline.analyze(bytes, embedding: .main),
-                        let face = analysis.faces.first, let embedding = face.embedding
-                    else { return nil }
-                    return EmbeddedPhoto(
-                        path: photo.path, identity: photo.identity, fold: photo.fold, embedding: embedding,
-                        quality: face.quality)
-                }
+                group.addTask { (photo.path, await Self.embed(photo, in: dataset, with: pipeline)) }
             }
             for _ in 0..<concurrency { addNext() }
-            while let result = try await group.next() {
-                if let result { photos.append(result) } else { unreadable += 1 }
+            while let (path, result) = try await group.next() {
+                switch result {
+                case .success(let photo): photos.append(photo)
+                case .failure(let miss): misses[miss.kind, default: []].append(path)
+                }
                 progress.advance()
                 addNext()
             }
         }
         progress.finish()
-        printError("\(photos.count) photos embedded, \(unreadable) without a usable face; cached in \(cacheFile.path)")
+        // A bad photo is counted and named, not the end of the run.
+        for kind in Miss.allCases {
+            guard let paths = misses[kind]?.sorted() else { continue }
+            let examples = paths.prefix(3).joined(separator: ", ") + (paths.count > 3 ? ", …" : "")
+            printError("\(paths.count) photos \(kind.rawValue): \(examples)")
+        }
+        printError("\(photos.count) photos embedded; cached in \(cacheFile.path)")
         try EmbeddingCache.store(photos, in: cacheFile)
         return photos
+    }
+
+    struct MissError: Error {
+        let kind: Miss
+    }
+
+    static func embed(_ photo: LabelledDataset.Photo, in dataset: LabelledDataset, with pipeline: FacePipeline) async
+        -> Result<EmbeddedPhoto, MissError>
+    {
+        guard let bytes = try? readFile(dataset.url(of: photo).path) else { return .failure(MissError(kind: .missing)) }
+        let analysis: FaceAnalysis
+        do {
+            analysis = try await pipeline.analyze(bytes, embedding: .main)
+        } catch {
+            return .failure(MissError(kind: .undecodable))
+        }
+        guard let face = analysis.faces.first, let embedding = face.embedding else {
+            return .failure(MissError(kind: .noFace))
+        }
+        return .success(
+            EmbeddedPhoto(
+                path: photo.path, identity: photo.identity, fold: photo.fold, embedding: embedding,
+                quality: face.quality))
+    }
+
+    func write(_ data: Data, to path: String) throws {
+        do {
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw CommandFailure("cannot write \(path)")
+        }
     }
 
     func drawPlot(report: String, output: String) throws {
@@ -138,10 +194,17 @@ enum EmbeddingCache {
     static func file(directory: String, dataset: LabelledDataset, settings: PipelineSettings) throws -> URL {
         let models = try FaceModels(directory: settings.modelDirectory, embedder: settings.embedderName)
         let checksums = (models.detector.files + models.embedder.files).map(\.sha256).sorted()
+        // A photo replaced under the same name must not reuse the old embedding: its size and time are in the key.
+        let files = dataset.photos.map { photo -> String in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: dataset.url(of: photo).path)
+            let size = (attributes?[.size] as? NSNumber)?.intValue ?? -1
+            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
+            return "\(photo.path):\(size):\(modified)"
+        }
         let key = [
-            dataset.root.standardizedFileURL.path, models.embedder.name, models.embedder.version,
+            dataset.root.resolvingSymlinksInPath().path, models.embedder.name, models.embedder.version,
             checksums.joined(separator: ","), String(describing: settings.detection),
-            String(describing: settings.imageLimits),
+            String(describing: settings.imageLimits), files.joined(separator: ","),
         ].joined(separator: "|")
         let digest = SHA256.hash(data: Data(key.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -153,6 +216,18 @@ enum EmbeddingCache {
         let photos = try JSONDecoder().decode([EmbeddedPhoto].self, from: data)
         printError("reusing \(photos.count) embeddings from \(file.path)")
         return photos
+    }
+
+    /// Cached photos with the identities and folds `labels.csv` gives them now (the cache keys files, not labels).
+    static func relabelled(_ photos: [EmbeddedPhoto], by dataset: LabelledDataset) -> [EmbeddedPhoto] {
+        let labels = Dictionary(dataset.photos.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        return photos.compactMap { photo in
+            guard let label = labels[photo.path] else { return nil }
+            var relabelled = photo
+            relabelled.identity = label.identity
+            relabelled.fold = label.fold
+            return relabelled
+        }
     }
 
     static func store(_ photos: [EmbeddedPhoto], in file: URL) throws {

@@ -103,6 +103,13 @@ public struct IdentificationPolicy: Sendable, Equatable {
         return strict.threshold(forGallerySize: galleryFaces)
     }
 
+    /// The rule in one line for the log, e.g. "target FAR 0.01 (threshold 0.501 at 861 people), margin 0".
+    public func summary(forGallerySize gallerySize: Int) -> String {
+        let threshold = (self.threshold(forGallerySize: gallerySize) * 1000).rounded() / 1000
+        if fixedThreshold != nil { return "fixed threshold \(threshold), margin \(margin)" }
+        return "target FAR \(targetFalseAcceptRate) (threshold \(threshold) at \(gallerySize) people), margin \(margin)"
+    }
+
     /// Decides from the two best users' scores. `override` replaces the size-dependent threshold (a caller's
     /// explicit threshold); the margin still applies.
     public func decide(best: Candidate?, runnerUp: Candidate?, gallerySize: Int, override: Double? = nil)

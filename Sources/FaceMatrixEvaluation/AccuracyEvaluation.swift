@@ -98,6 +98,11 @@ public struct AccuracyEvaluation: Sendable {
         }
         progress("1:1 verification")
         let scores = verificationScores()
+        guard !scores.genuine.isEmpty, !scores.impostor.isEmpty else {
+            throw TooLittleData(
+                description: "no two photos of the same person have a face: 1:1 verification needs some people "
+                    + "with at least two photos")
+        }
         let verificationThreshold = scores.bestAccuracyThreshold()
         let thresholds = MatchThresholds(
             verification: verificationThreshold, impostorTail: fit.tail, identificationMargin: options.margin)
@@ -110,6 +115,11 @@ public struct AccuracyEvaluation: Sendable {
             gallerySizes: options.gallerySizes, draws: options.draws)
         rotation.seed = 2026
         let rows = rotation.run()
+        if rows.isEmpty {
+            progress(
+                "held-out folds skipped: every calibration needs two or more folds with 29 people or more; "
+                    + "this folder has folds \(dataset.folds)")
+        }
 
         progress("original protocol, margins and quality gate")
         let identities = dataset.identities
@@ -130,7 +140,7 @@ public struct AccuracyEvaluation: Sendable {
             folds: dataset.folds, photosWithoutFace: dataset.photos.map(\.path).filter { !embedded.contains($0) },
             targetFalseAcceptRate: options.targetFalseAcceptRate, thresholds: thresholds, impostorTail: fit,
             verification: Report.Verification(
-                source: dataset.pairs.isEmpty ? "every pair of photos" : "pairs.csv", auc: scores.areaUnderCurve,
+                source: verificationSource, auc: scores.areaUnderCurve,
                 atThreshold: scores.rates(at: verificationThreshold),
                 detectionErrorTradeoff: scores.detectionErrorTradeoff()),
             rotatedFolds: rows,
@@ -140,13 +150,19 @@ public struct AccuracyEvaluation: Sendable {
             qualityGate: QualityGateStudy.run(photos, requirements: options.quality, policy: policy))
     }
 
-    /// The official pairs when the folder has them (a photo without a face scores −1: a rejection either way);
-    /// otherwise every same-person pair and every different-person pair.
+    /// Where the 1:1 figures come from: the official pairs when they have both kinds, otherwise every pair.
+    var verificationSource: String {
+        let kinds = Set(dataset.pairs.map(\.samePerson))
+        return kinds.count == 2 ? "pairs.csv" : "every pair of photos"
+    }
+
+    /// The official pairs when the folder has both kinds (a photo without a face scores −1: a rejection either
+    /// way); otherwise every same-person pair and every different-person pair.
     func verificationScores() -> VerificationScores {
         let byPath = Dictionary(photos.map { ($0.path, $0.embedding) }, uniquingKeysWith: { first, _ in first })
         var genuine: [Double] = []
         var impostor: [Double] = []
-        if dataset.pairs.isEmpty {
+        if verificationSource != "pairs.csv" {
             for (index, photo) in photos.enumerated() {
                 for other in photos[(index + 1)...] {
                     let score = photo.embedding.fastSimilarity(to: other.embedding)

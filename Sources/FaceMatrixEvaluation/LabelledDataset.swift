@@ -39,43 +39,85 @@ public struct LabelledDataset: Sendable {
         let labels = try CSVTable(url: root.appendingPathComponent("labels.csv"))
         guard let fileColumn = labels.column(named: "file"), let identityColumn = labels.column(named: "identity")
         else {
-            throw Problem(description: "\(root.path)/labels.csv needs the columns file and identity")
+            throw Problem(
+                description: "\(root.path)/labels.csv needs the columns file and identity, found \(labels.header)")
         }
         let foldColumn = labels.header.firstIndex { $0.lowercased().contains("fold") }
         var photos: [Photo] = []
-        for (number, row) in labels.rows.enumerated() {
+        var seen: Set<String> = []
+        for (line, row) in labels.rows {
             guard row.count > max(fileColumn, identityColumn), !row[fileColumn].isEmpty, !row[identityColumn].isEmpty
             else {
-                skipped.append("labels.csv row \(number + 2): missing file or identity")
+                skipped.append("labels.csv line \(line): missing file or identity")
                 continue
             }
             let identity = row[identityColumn]
             if identity == "none" || identity == "multiple" { continue }
-            let fold = foldColumn.flatMap { $0 < row.count ? Int(row[$0]) : nil } ?? Self.hashFold(identity)
+            // A photo listed twice would pair with itself: as a same-person pair scoring 1, or worse, as a
+            // different-person pair scoring 1.
+            guard seen.insert(row[fileColumn]).inserted else {
+                skipped.append(
+                    "labels.csv line \(line): \(row[fileColumn]) is listed before; only the first row counts")
+                continue
+            }
+            var fold = Self.hashFold(identity)
+            if let foldColumn, foldColumn < row.count, !row[foldColumn].isEmpty {
+                if let number = Int(row[foldColumn]) {
+                    fold = number
+                } else {
+                    skipped.append("labels.csv line \(line): fold '\(row[foldColumn])' is not a number; hashed instead")
+                }
+            }
             photos.append(Photo(path: row[fileColumn], identity: identity, fold: fold))
         }
         self.photos = photos.sorted { $0.path < $1.path }
-        let pairsURL = root.appendingPathComponent("pairs.csv")
         var pairs: [Pair] = []
+        let pairsURL = root.appendingPathComponent("pairs.csv")
         if FileManager.default.fileExists(atPath: pairsURL.path) {
-            let table = try CSVTable(url: pairsURL)
-            let fold = table.header.firstIndex { $0.lowercased().contains("fold") }
-            let first = table.column(named: "file_a") ?? 0
-            let second = table.column(named: "file_b") ?? 1
-            let same = table.column(named: "same") ?? 2
-            for (number, row) in table.rows.enumerated() {
-                guard row.count > max(first, second, same) else {
-                    skipped.append("pairs.csv row \(number + 2): too few columns")
-                    continue
-                }
-                pairs.append(
-                    Pair(
-                        fold: fold.flatMap { $0 < row.count ? Int(row[$0]) : nil } ?? 0, first: row[first],
-                        second: row[second], samePerson: row[same] == "1" || row[same].lowercased() == "true"))
-            }
+            pairs = try Self.pairs(pairsURL, photos: seen, skipped: &skipped)
         }
         self.pairs = pairs
         self.skippedRows = skipped
+    }
+
+    /// The official pairs: rows naming photos of `labels.csv` with `same` 1/0 (or true/false).
+    static func pairs(_ url: URL, photos: Set<String>, skipped: inout [String]) throws -> [Pair] {
+        let table = try CSVTable(url: url)
+        guard let first = table.column(named: "file_a"), let second = table.column(named: "file_b"),
+            let same = table.column(named: "same")
+        else {
+            throw Problem(description: "\(url.path) needs the columns file_a, file_b and same, found \(table.header)")
+        }
+        let fold = table.header.firstIndex { $0.lowercased().contains("fold") }
+        var pairs: [Pair] = []
+        for (line, row) in table.rows {
+            guard row.count > max(first, second, same) else {
+                skipped.append("pairs.csv line \(line): too few columns")
+                continue
+            }
+            let verdict: Bool
+            switch row[same].lowercased() {
+            case "1", "true": verdict = true
+            case "0", "false": verdict = false
+            default:
+                skipped.append("pairs.csv line \(line): same must be 1 or 0, got '\(row[same])'")
+                continue
+            }
+            guard photos.contains(row[first]), photos.contains(row[second]) else {
+                skipped.append("pairs.csv line \(line): a photo that labels.csv does not list")
+                continue
+            }
+            pairs.append(
+                Pair(
+                    fold: fold.flatMap { $0 < row.count ? Int(row[$0]) : nil } ?? 0, first: row[first],
+                    second: row[second], samePerson: verdict))
+        }
+        return pairs
+    }
+
+    /// Where a photo's file is: its path is relative to the folder, unless it is absolute.
+    public func url(of photo: Photo) -> URL {
+        photo.path.hasPrefix("/") ? URL(fileURLWithPath: photo.path) : root.appendingPathComponent(photo.path)
     }
 
     public var folds: [Int] { Array(Set(photos.map(\.fold))).sorted() }
@@ -91,23 +133,34 @@ public struct LabelledDataset: Sendable {
     }
 }
 
-/// A comma-separated file with a header row. Fields are not quoted in the files this reads (paths and names).
+/// A comma-separated file with a header row. Fields may be wrapped in double quotes (without commas inside, which
+/// paths and names here never have); a UTF-8 byte-order mark is ignored.
 struct CSVTable {
     let header: [String]
-    let rows: [[String]]
+    /// Non-blank rows with their line numbers in the file (the header is line 1).
+    let rows: [(line: Int, fields: [String])]
 
     init(url: URL) throws {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw LabelledDataset.Problem(description: "cannot read \(url.path)")
         }
-        let text = String(decoding: data, as: UTF8.self)
-        let lines = text.split(whereSeparator: \.isNewline).map {
-            $0.split(separator: ",", omittingEmptySubsequences: false).map {
-                $0.trimmingCharacters(in: .whitespaces)
-            }
-        }
-        header = lines.first ?? []
+        var text = String(decoding: data, as: UTF8.self)
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
+            .filter { !$0.element.trimmingCharacters(in: .whitespaces).isEmpty }
+            .map { (line: $0.offset + 1, fields: Self.fields($0.element)) }
+        header = lines.first?.fields ?? []
         rows = Array(lines.dropFirst())
+    }
+
+    static func fields(_ line: Substring) -> [String] {
+        line.split(separator: ",", omittingEmptySubsequences: false).map { field in
+            var value = field.trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
+                value = String(value.dropFirst().dropLast())
+            }
+            return value
+        }
     }
 
     func column(named name: String) -> Int? { header.firstIndex { $0.lowercased() == name } }

@@ -34,8 +34,11 @@ public func buildApplication(
         "models loaded",
         metadata: [
             "embedder": "\(pipeline.modelName) \(pipeline.modelVersion)", "runtime": "\(backend.runtimeDescription)",
-            "policy": "\(service.configuration.policy)",
+            "policy": "\(service.configuration.policy.summary(forGallerySize: 1_000))",
         ])
+    if configuration.recognition.identificationThreshold != nil, configuration.recognition.targetWasGiven {
+        logger.warning("FACEMATRIX_MATCH_THRESHOLD is set, so FACEMATRIX_TARGET_FAR is ignored")
+    }
 
     let checks =
         readinessChecks(database: database) + [

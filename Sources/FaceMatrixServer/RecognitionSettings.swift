@@ -1,10 +1,13 @@
 public import FaceMatrixCore
+import Foundation
 public import Recognition
 
 /// How recognition decides and enrols; unset values come from the model's calibrated thresholds.
 public struct RecognitionSettings: Sendable {
     /// The open-set false-accept rate the 1:N threshold holds at every gallery size.
     public var targetFalseAcceptRate = IdentificationPolicy.defaultTargetFalseAcceptRate
+    /// Whether the environment set the target (a fixed threshold then makes it moot, which the log says).
+    public var targetWasGiven = false
     /// A fixed 1:N threshold instead of the calibrated, size-dependent one.
     public var identificationThreshold: Double?
     /// Overrides the calibrated margin (the lead the best user needs over the runner-up).
@@ -25,7 +28,9 @@ public struct RecognitionSettings: Sendable {
         targetFalseAcceptRate = try reader.double(
             "FACEMATRIX_TARGET_FAR", default: IdentificationPolicy.defaultTargetFalseAcceptRate,
             in: IdentificationPolicy.targetFalseAcceptRates)
-        identificationThreshold = try optional("FACEMATRIX_MATCH_THRESHOLD", -1...1)
+        targetWasGiven = !(environment["FACEMATRIX_TARGET_FAR"] ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+        // A threshold at or below 0 would take every stranger for someone.
+        identificationThreshold = try optional("FACEMATRIX_MATCH_THRESHOLD", 0.01...1)
         identificationMargin = try optional("FACEMATRIX_MATCH_MARGIN", 0...1)
         enrollmentKeyLifetime = .seconds(
             try reader.integer("FACEMATRIX_ENROLLMENT_KEY_TTL", default: 900, in: 1...604_800))

@@ -1,3 +1,4 @@
+public import FaceMatrixCore
 public import ImageDecoding
 
 /// Simple, obviously-correct pixel operations that serve as references for the decoder's output.
@@ -98,22 +99,7 @@ public enum ImageMath {
     }
 }
 
-/// A deterministic generator so that "random" inputs are reproducible when a test fails.
-public struct SplitMix64: RandomNumberGenerator {
-    public var state: UInt64
-
-    public init(state: UInt64) {
-        self.state = state
-    }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SeededGenerator {
     public mutating func bytes(_ count: Int) -> [UInt8] {
         (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) }
     }

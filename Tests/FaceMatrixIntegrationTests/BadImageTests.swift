@@ -10,7 +10,7 @@ import Testing
 @Suite struct BadImageTests {
     static let cases: [(String, [UInt8], FaceMatrixError)] = {
         let jpeg = try! TestData.bytes("face_recognition/examples/obama.jpg")
-        var random = SplitMix64(state: 42)
+        var random = SeededGenerator(seed: 42)
         return [
             ("empty", [], .invalidImage("the image is empty")),
             ("truncated JPEG", Array(jpeg.prefix(jpeg.count / 2)), .invalidImage("the image data is truncated")),

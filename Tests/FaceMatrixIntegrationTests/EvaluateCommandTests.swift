@@ -45,24 +45,11 @@ import Testing
 
     /// Runs the command; returns its exit status, standard output and standard error.
     static func evaluate(_ arguments: [String]) throws -> (Int32, String, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try binary)
-        process.arguments = ["evaluate"] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["FACEMATRIX_MODEL_DIR"] = TestModels.directory
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit, "the command must exit, not die from a signal")
-        return (
-            process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
-        )
+        let execution = try TestEnvironment.execute(try binary, ["evaluate"] + arguments, environment: environment)
+        #expect(execution.reason == .exit, "the command must exit, not die from a signal")
+        return (execution.status, execution.stdout, execution.stderr)
     }
 
     static func report(_ url: URL) throws -> [String: Any] {
@@ -148,8 +135,28 @@ import Testing
             }
             #expect(lines.count >= 1 && lines.allSatisfy { !$0.contains("Fatal error") })
         }
-        #expect(!FileManager.default.fileExists(atPath: "/nonexistent/report.json"))
         let (status, _, stderr) = try Self.evaluate(["/nonexistent-folder"])
         #expect(status == 1 && stderr.contains("labels.csv"))
+        // An output that cannot be written is refused before any photo is embedded.
+        let (refused, _, reason) = try Self.evaluate([onePerson.path, "--report", "/nonexistent/dir/report.json"])
+        #expect(refused != 0 && reason.contains("/nonexistent/dir does not exist") && !reason.contains("embedding"))
+    }
+
+    @Test func missingAndBrokenPhotosAreNamedAndAPlotNeedsNoReport() throws {
+        let rows = try Self.lfwRows(people: 40)
+        let labels =
+            "file,identity\n" + rows.map { "\($0.file),\($0.identity)" }.joined(separator: "\n")
+            + "\nimages/nobody/1.jpg,Nobody\nlabels.csv,Text\n"
+        let root = try Self.folder(labels: labels)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let plot = root.appendingPathComponent("plot.png")
+        let (status, stdout, stderr) = try Self.evaluate([
+            root.path, "--cache", root.appendingPathComponent("cache").path, "--draws", "1", "--plot", plot.path,
+        ])
+        #expect(status == 0, "\(stderr)")
+        #expect(stderr.contains("1 photos missing or unreadable: images/nobody/1.jpg"))
+        #expect(stderr.contains("1 photos not a usable image: labels.csv"))
+        #expect(stdout.contains("\"original_protocol\""))
+        #expect(FileManager.default.fileExists(atPath: plot.path))
     }
 }

@@ -96,7 +96,7 @@ import Testing
                 try expectError(
                     try await client.send("/api/v1/recognise_user", multipart: .image(Self.noFace)),
                     status: .badRequest, code: 601, slug: "face_not_detected")
-                var random = SplitMix64(state: 7)
+                var random = SeededGenerator(seed: 7)
                 try expectError(
                     try await client.send("/api/v1/recognise_user", multipart: .image(random.bytes(5000))),
                     status: .badRequest, code: 602, slug: "invalid_image")

@@ -30,7 +30,8 @@ import Testing
     @Test(arguments: [
         ("PORT", "eighty"), ("PORT", "0"), ("PORT", "70000"), ("LOG_LEVEL", "loud"),
         ("FACEMATRIX_TARGET_FAR", "0"), ("FACEMATRIX_TARGET_FAR", "0.9"), ("FACEMATRIX_TARGET_FAR", "1%"),
-        ("FACEMATRIX_MATCH_THRESHOLD", "1.5"),
+        ("FACEMATRIX_MATCH_THRESHOLD", "1.5"), ("FACEMATRIX_MATCH_THRESHOLD", "-0.1"),
+        ("FACEMATRIX_MATCH_THRESHOLD", "0"),
     ])
     func invalidValuesNameTheirVariable(variable: String, value: String) {
         var environment = minimal

@@ -74,6 +74,26 @@ import Testing
         #expect(try LabelledDataset(root: root).photos.map(\.fold) == dataset.photos.map(\.fold))
     }
 
+    @Test func quotedFieldsAByteOrderMarkAndRepeatedPhotosAreHandled() throws {
+        let root = try Self.folder(
+            labels: "\u{FEFF}\"file\",\"identity\"\r\n\"a.jpg\",\"Ann\"\r\nb.jpg,Ann\r\na.jpg,Bob\r\n",
+            pairs: "file_a,file_b,same\na.jpg,b.jpg,1\na.jpg,zzz.jpg,0\na.jpg,b.jpg,yes\n")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dataset = try LabelledDataset(root: root)
+        // The repeated a.jpg under Bob would have made a "different-person" pair scoring 1.
+        #expect(dataset.photos.map(\.path) == ["a.jpg", "b.jpg"])
+        #expect(dataset.photos.map(\.identity) == ["Ann", "Ann"])
+        #expect(dataset.pairs.count == 1)
+        #expect(dataset.skippedRows.count == 3)
+        #expect(dataset.skippedRows.contains { $0.hasPrefix("labels.csv line 4:") })
+    }
+
+    @Test func pairsWithoutTheirColumnsAreAClearError() throws {
+        let root = try Self.folder(labels: "file,identity\na.jpg,Ann\n", pairs: "a,b,c\n1,2,3\n")
+        defer { try? FileManager.default.removeItem(at: root) }
+        #expect(throws: LabelledDataset.Problem.self) { try LabelledDataset(root: root) }
+    }
+
     @Test func labelsWithoutTheNeededColumnsAreAClearError() throws {
         let root = try Self.folder(labels: "path,name\na.jpg,Ann\n")
         defer { try? FileManager.default.removeItem(at: root) }

@@ -37,12 +37,22 @@ enum TestEnvironment {
         return logger
     }()
 
-    /// Runs an executable and returns its standard output; throws with its standard error when it fails.
-    @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+    /// What a finished process left: how it ended and what it printed.
+    struct Execution {
+        let status: Int32
+        let reason: Process.TerminationReason
+        let stdout: String
+        let stderr: String
+    }
+
+    /// Runs an executable to its end.
+    static func execute(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws
+        -> Execution
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
@@ -51,11 +61,20 @@ enum TestEnvironment {
         let stdout = output.fileHandleForReading.readDataToEndOfFile()
         let stderr = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        return Execution(
+            status: process.terminationStatus, reason: process.terminationReason,
+            stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Runs an executable and returns its standard output; throws with its standard error when it fails.
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let execution = try execute(executable, arguments)
+        guard execution.status == 0 else {
             throw MissingPrerequisite(
-                "\(executable) \(arguments.joined(separator: " ")) failed: \(String(decoding: stderr, as: UTF8.self))")
+                "\(executable) \(arguments.joined(separator: " ")) failed: \(execution.stderr)")
         }
-        return String(decoding: stdout, as: UTF8.self)
+        return execution.stdout
     }
 
     static func temporaryDirectory() throws -> URL {

@@ -1,3 +1,4 @@
+import FaceMatrixCore
 import FaceMatrixTestSupport
 import ImageDecoding
 import Testing
@@ -31,7 +32,7 @@ struct MalformedInputTests {
 
     @Test("Unrecognised content", arguments: 0..<8)
     func unsupported(seed: UInt64) {
-        var generator = SplitMix64(state: seed)
+        var generator = SeededGenerator(seed: seed)
         var bytes = generator.bytes(Int(seed) * 97 + 1)
         bytes[0] = 0x42  // neither 0xFF nor 0x89
         #expect(decodeError(bytes) == .unsupportedFormat)
@@ -125,14 +126,14 @@ struct MalformedInputTests {
 
     @Test("Random data behind a JPEG magic", arguments: 0..<16)
     func randomAfterJPEGMagic(seed: UInt64) {
-        var generator = SplitMix64(state: seed)
+        var generator = SeededGenerator(seed: seed)
         let bytes = [0xFF, 0xD8, 0xFF] + generator.bytes(Int(seed) * 131 + 1)
         #expect(Self.isTruncatedOrCorrupt(decodeError(bytes)))
     }
 
     @Test("Random data behind a PNG signature", arguments: 0..<16)
     func randomAfterPNGSignature(seed: UInt64) {
-        var generator = SplitMix64(state: seed)
+        var generator = SeededGenerator(seed: seed)
         let bytes = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + generator.bytes(Int(seed) * 131 + 1)
         #expect(Self.isTruncatedOrCorrupt(decodeError(bytes)))
     }
@@ -149,7 +150,7 @@ struct MalformedInputTests {
         // Entropy-coded data has no checksum, so some damage decodes "successfully"; the requirement here is
         // only that every outcome is a value or a typed error.
         let original = try TestData.bytes("lfw/images/Hal_Sutton/Hal_Sutton_0001.jpg")
-        var generator = SplitMix64(state: 42)
+        var generator = SeededGenerator(seed: 42)
         var failures = 0
         for _ in 0..<200 {
             var bytes = original
@@ -170,7 +171,7 @@ struct MalformedInputTests {
     @Test("Damaged PNG data never crashes")
     func pngFuzz() throws {
         let original = try TestData.bytes("facenet-pytorch/test_images_aligned/kate_siegel/1.png")
-        var generator = SplitMix64(state: 43)
+        var generator = SeededGenerator(seed: 43)
         for _ in 0..<100 {
             var bytes = original
             let position = Int.random(in: 8..<bytes.count, using: &generator)
