@@ -73,13 +73,13 @@ public struct OriginalProtocol: Sendable {
             .run(gallery: Array(gallery.indices), policy: policy)
         let enrolledCounts = counts.filter { enrolled.contains($0.key) }.values.reduce(OpenSetCounts(), +)
         // The enrolled people's photos were also asked with their person left out; only strangers count here.
-        let strangers = counts.filter { !enrolled.contains($0.key) }.values
+        let strangers = counts.filter { !enrolled.contains($0.key) }.sorted { $0.key < $1.key }.map(\.value)
         let strangerCounts = strangers.reduce(OpenSetCounts(), +)
         return Result(
             gallerySize: gallery.count, threshold: policy.threshold(forGallerySize: gallery.count),
             targetFalseAcceptRate: policy.targetFalseAcceptRate, falseRejectRate: enrolledCounts.falseRejectRate,
             falseAcceptRate: strangerCounts.falseAcceptRate,
-            personFalseAcceptRate: RotatedFolds.personFalseAcceptRate(Array(strangers)),
+            personFalseAcceptRate: RotatedFolds.personFalseAcceptRate(strangers),
             refusedAtEnrolment: refused, wrongPerson: enrolledCounts.wrongPerson,
             genuineQueries: enrolledCounts.genuineQueries,
             impostorQueries: strangerCounts.impostorQueries)

@@ -127,7 +127,8 @@ public struct RotatedFolds: Sendable {
         counts: [String: OpenSetCounts], using generator: inout SeededGenerator
     ) -> Row {
         let total = counts.values.reduce(OpenSetCounts(), +)
-        let people = Array(counts.values)
+        // In name order: a dictionary's order changes from run to run, and the bootstrap must not.
+        let people = counts.sorted { $0.key < $1.key }.map(\.value)
         return Row(
             testFold: test, calibrationFolds: calibration, gallerySize: size, draws: draws,
             targetFalseAcceptRate: target, threshold: threshold, falseAcceptRate: personFalseAcceptRate(people),
