@@ -55,17 +55,17 @@ public struct NewUser: Sendable, Equatable {
             parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
         else { throw .validationFailed(field: "birthdate", reason: "must be a date written YYYY-MM-DD") }
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        calendar.timeZone = TimeZone(secondsFromGMT: 0) ?? calendar.timeZone
         let components = DateComponents(year: year, month: month, day: day)
         guard (1...12).contains(month), let date = calendar.date(from: components),
             calendar.dateComponents([.year, .month, .day], from: date) == components
         else { throw .validationFailed(field: "birthdate", reason: "\(raw) is not a real calendar date") }
         guard year >= 1900 else { throw .validationFailed(field: "birthdate", reason: "must not be before 1900") }
         // "Not in the future" by the calendar date anywhere on Earth: compare with today in the latest time zone.
-        let latest = Calendar(identifier: .gregorian).dateComponents(
-            in: TimeZone(secondsFromGMT: 14 * 3600)!, from: today)
-        let todayLatest = calendar.date(from: DateComponents(year: latest.year, month: latest.month, day: latest.day))!
-        guard date <= todayLatest else {
+        let easternmost = TimeZone(secondsFromGMT: 14 * 3600) ?? calendar.timeZone
+        let latest = Calendar(identifier: .gregorian).dateComponents(in: easternmost, from: today)
+        let todayLatest = calendar.date(from: DateComponents(year: latest.year, month: latest.month, day: latest.day))
+        guard let todayLatest, date <= todayLatest else {
             throw .validationFailed(field: "birthdate", reason: "must not be in the future")
         }
         return raw
@@ -78,7 +78,7 @@ public struct NewUser: Sendable, Equatable {
         guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64 else { return false }
         let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
         return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty && $0.count <= 63 }
-            && labels.last!.count >= 2
+            && (labels.last?.count ?? 0) >= 2
     }
 }
 

@@ -55,8 +55,13 @@ struct RequestFields {
             throw FaceMatrixError.validationFailed(field: "body", reason: "malformed multipart/form-data")
         }
         var fields = RequestFields()
+        var seen: Set<String> = []
         for part in parts {
             guard let name = part.name else { continue }
+            // Two values for one field are ambiguous (which photo did the caller mean?): refused, never guessed.
+            guard seen.insert(name).inserted else {
+                throw FaceMatrixError.validationFailed(field: name, reason: "must be sent once, not repeated")
+            }
             if name == "image" {
                 fields.image = Array(buffer: part.body)
             } else {

@@ -116,6 +116,12 @@ import Testing
                     try await client.send(
                         "/api/v1/add_user", json: ["name": "X", "birthdate": "2001-02-29", "req_id": "req-x"]),
                     status: .badRequest, code: 605, slug: "validation_failed")
+                // Two photos in one request: ambiguous, so refused, naming the field.
+                var twoImages = MultipartBody.image(Self.obama)
+                twoImages.parts.append(("image", "other.jpg", Self.noFace))
+                let twoAnswer = try await client.send("/api/v1/recognise_user", multipart: twoImages)
+                try expectError(twoAnswer, status: .badRequest, code: 605, slug: "validation_failed")
+                #expect((twoAnswer.body["message"] as? String)?.contains("image") == true)
                 try expectError(
                     try await client.send("/api/v1/users/usr_unknown", method: .get),
                     status: .notFound, code: 607, slug: "user_not_found")
