@@ -29,7 +29,8 @@ public func buildApplication(
         analyzer: pipeline, store: store,
         configuration: try configuration.recognition.serviceConfiguration(calibrated: models.embedder.thresholds),
         limiter: AdmissionLimiter(
-            concurrency: configuration.pipeline.inferenceWorkers, queueLimit: configuration.recognition.queueLimit))
+            concurrency: configuration.pipeline.inferenceWorkers, queueLimit: configuration.recognition.queueLimit,
+            waitBudget: configuration.recognition.waitBudget))
     logger.info(
         "models loaded",
         metadata: [

@@ -15,8 +15,10 @@ public struct RecognitionSettings: Sendable {
     public var enrollmentKeyLifetime: Duration = .seconds(900)
     public var allowedThresholds: ClosedRange<Double> = 0.3...0.95
     public var quality = QualityRequirements()
-    /// Photos waiting for the pipeline beyond those being analysed; more get 503 at once.
-    public var queueLimit = 16
+    /// Photos waiting for the pipeline beyond those being analysed, at most, whatever the wait.
+    public var queueLimit = 256
+    /// The longest expected wait a photo is admitted with; beyond it, 503 with the expected wait as Retry-After.
+    public var waitBudget: Duration = .seconds(1)
 
     public init() {}
 
@@ -52,7 +54,8 @@ public struct RecognitionSettings: Sendable {
                 "FACEMATRIX_ENROLL_MIN_SHARPNESS", default: standard.minimumSharpness, in: 0...1_000_000),
             minimumFrontalScore: try reader.double(
                 "FACEMATRIX_ENROLL_MIN_FRONTAL", default: standard.minimumFrontalScore, in: 0...1))
-        queueLimit = try reader.integer("FACEMATRIX_MAX_QUEUE", default: 16, in: 0...10_000)
+        queueLimit = try reader.integer("FACEMATRIX_MAX_QUEUE", default: queueLimit, in: 0...10_000)
+        waitBudget = .milliseconds(try reader.integer("FACEMATRIX_MAX_WAIT_MS", default: 1_000, in: 0...600_000))
     }
 
     /// The decision rule: the model's calibration, with any overrides applied. A model without a calibration

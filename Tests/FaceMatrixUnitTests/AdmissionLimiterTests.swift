@@ -28,6 +28,47 @@ import Testing
         #expect(limiter.load == (0, 0))
         try await limiter.run {}  // healthy afterwards
     }
+
+    /// Holds `count` callers inside `limiter` behind `gate` and waits until they are all in (running or waiting).
+    static func occupy(_ limiter: AdmissionLimiter, count: Int, gate: Gate) async -> [Task<Void, any Error>] {
+        let tasks = (0..<count).map { _ in Task { try await limiter.run { await gate.wait() } } }
+        while limiter.load.running + limiter.load.waiting < count { await Task.yield() }
+        return tasks
+    }
+
+    @Test func admitsWhileTheExpectedWaitFitsTheBudgetAndSaysHowLongToWait() async throws {
+        // One slot, analyses taking 0.3 s: the k-th waiter expects k × 0.3 s, so three fit in 1 s, a fourth not.
+        let limiter = AdmissionLimiter(
+            concurrency: 1, queueLimit: 1000, waitBudget: .seconds(1), initialServiceTime: .milliseconds(300))
+        let gate = Gate()
+        let tasks = await Self.occupy(limiter, count: 4, gate: gate)
+        #expect(limiter.load == (1, 3))
+        #expect(abs(limiter.expectedWait.seconds - 1.2) < 1e-9)
+        await #expect(throws: FaceMatrixError.dependencyUnavailable("busy", retryAfterSeconds: 2)) {
+            try await limiter.run {}
+        }
+        await gate.open()
+        for task in tasks { try await task.value }
+        #expect(limiter.load == (0, 0))
+    }
+
+    @Test func aBurstQueuesWhenAnalysesAreFast() async throws {
+        // A fixed waiting room of 16 turned callers away while latency was fine; 10 ms analyses let 100 wait.
+        let limiter = AdmissionLimiter(concurrency: 2, waitBudget: .seconds(1), initialServiceTime: .milliseconds(10))
+        let gate = Gate()
+        let tasks = await Self.occupy(limiter, count: 102, gate: gate)
+        #expect(limiter.load == (2, 100))
+        await gate.open()
+        for task in tasks { try await task.value }
+        #expect(limiter.load == (0, 0))
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
 }
 
 /// Holds callers until opened.
