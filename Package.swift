@@ -145,6 +145,7 @@ let package = Package(
                 "FaceMatrixCore", "FaceMatrixServer", "ONNXRuntime", "ImageDecoding", "CImageCodecs", "FacePipeline",
                 "FaceMatrixTestSupport", "Recognition", "FaceStore", "FaceMatrixEvaluation",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: strictSwift
         ),

@@ -16,7 +16,8 @@ public enum FaceMatrixError: Error, Equatable, Sendable {
     case dependencyUnavailable(String, retryAfterSeconds: Int)
     /// No endpoint at this path, or not with this method.
     case endpointNotFound
-    case methodNotAllowed
+    /// `allowed` (the methods this path answers) becomes the `Allow` header.
+    case methodNotAllowed(allowed: [String])
     case internalError
 
     public var code: Int {

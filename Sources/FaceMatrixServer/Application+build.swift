@@ -73,9 +73,10 @@ public func buildRouter(
     uploadLimit: Int = 11_000_000
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    let routes = RouteTable()
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: MetricsMiddleware())
-    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: ErrorMiddleware(routes: routes))
     HealthRoutes(checks: checks).register(on: router)
     router.get("/openapi.yaml") { _, _ in
         Response(
@@ -92,6 +93,7 @@ public func buildRouter(
     if let service {
         RecognitionRoutes(service: service, uploadLimit: uploadLimit).register(on: router)
     }
+    routes.record(router)
     return router
 }
 

@@ -1,6 +1,8 @@
 import FaceMatrixCore
 import Foundation
+import HTTPTypes
 public import Hummingbird
+import Synchronization
 
 /// The JSON body of every error response.
 struct ErrorBody: Encodable {
@@ -22,7 +24,12 @@ struct ErrorBody: Encodable {
 public struct ErrorMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
 
-    public init() {}
+    /// The routes, to tell an unknown path (404) from a known one asked with another method (405 and `Allow`).
+    let routes: RouteTable
+
+    public init(routes: RouteTable = RouteTable()) {
+        self.routes = routes
+    }
 
     public func handle(
         _ request: Request,
@@ -34,6 +41,9 @@ public struct ErrorMiddleware: RouterMiddleware {
         } catch let error as FaceMatrixError {
             return try Self.response(for: error, requestID: context.requestID)
         } catch let error as any HTTPResponseError {
+            if error.status == .notFound, let allowed = routes.methods(forPath: request.uri.path), !allowed.isEmpty {
+                return try Self.response(for: .methodNotAllowed(allowed: allowed), requestID: context.requestID)
+            }
             return try Self.response(for: Self.translate(error), requestID: context.requestID)
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
@@ -46,6 +56,9 @@ public struct ErrorMiddleware: RouterMiddleware {
         if case .dependencyUnavailable(_, let retryAfter) = error {
             headers[.retryAfter] = String(retryAfter)
         }
+        if case .methodNotAllowed(let allowed) = error {
+            headers[.allow] = allowed.joined(separator: ", ")
+        }
         let body = ErrorBody(errorCode: error.code, error: error.slug, message: error.message, requestId: requestID)
         return try jsonResponse(body, status: .init(code: error.httpStatus), headers: headers)
     }
@@ -54,12 +67,37 @@ public struct ErrorMiddleware: RouterMiddleware {
     static func translate(_ error: any HTTPResponseError) -> FaceMatrixError {
         switch error.status {
         case .notFound: .endpointNotFound
-        case .methodNotAllowed: .methodNotAllowed
+        case .methodNotAllowed: .methodNotAllowed(allowed: [])
         case .contentTooLarge: .imageTooLarge("the request body exceeds the byte limit")
         case .unsupportedMediaType: .unsupportedMediaType("this endpoint does not accept that content type")
         case .serviceUnavailable: .dependencyUnavailable("busy", retryAfterSeconds: 1)
         case let status where status.code >= 500: .internalError
         default: .validationFailed(field: "request", reason: "the request could not be read")
         }
+    }
+}
+
+/// The methods each route answers, filled in once the router has every route (the middleware that reads it is
+/// added before the routes, as Hummingbird requires).
+public final class RouteTable: Sendable {
+    private let routes = Mutex<[(path: RouterPath, method: HTTPRequest.Method)]>([])
+
+    public init() {}
+
+    func record(_ router: Router<AppRequestContext>) {
+        let found = router.routes.map { (path: $0.path, method: $0.method) }
+        routes.withLock { $0 = found }
+    }
+
+    /// The methods of the routes whose pattern matches `path`, sorted; nil when none does.
+    func methods(forPath path: String) -> [String]? {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        let methods = routes.withLock { routes in
+            routes.filter { route in
+                route.path.components.count == segments.count
+                    && zip(route.path.components, segments).allSatisfy { $0 ~= $1 }
+            }.map(\.method.rawValue)
+        }
+        return methods.isEmpty ? nil : Set(methods).sorted()
     }
 }

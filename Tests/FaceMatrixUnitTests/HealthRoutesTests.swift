@@ -1,5 +1,6 @@
 import FaceMatrixServer
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -11,6 +12,25 @@ struct Unreachable: Error, CustomStringConvertible {
 @Suite struct HealthRoutesTests {
     func application(_ checks: [ReadinessCheck]) -> some ApplicationProtocol {
         Application(router: buildRouter(checks: checks))
+    }
+
+    @Test func aKnownPathWithAnotherMethodIs405WithAllow() async throws {
+        let app = application([])
+        try await app.test(.router) { client in
+            for (uri, method) in [("/health/live", HTTPRequest.Method.put), ("/openapi.yaml", .delete)] {
+                try await client.execute(uri: uri, method: method) { response in
+                    #expect(response.status == .methodNotAllowed, "\(method) \(uri)")
+                    #expect(response.headers[.allow] == "GET")
+                    let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                    #expect(body?["error"] as? String == "method_not_allowed")
+                    #expect(body?["error_code"] as? Int == 405)
+                }
+            }
+            try await client.execute(uri: "/nowhere", method: .put) { response in
+                #expect(response.status == .notFound)
+                #expect(response.headers[.allow] == nil)
+            }
+        }
     }
 
     @Test func liveAnswersWithoutDependencies() async throws {
