@@ -2,13 +2,18 @@
 # The recipes source scripts/lib.sh, which needs bash (dash has no BASH_SOURCE).
 SHELL := /bin/bash
 
-.PHONY: run test setup models build format lint clean-data bench-pipeline bench-http bench-accuracy calibrate
+.PHONY: run test test-unit setup models build format lint clean-data bench-pipeline bench-http bench-accuracy calibrate
 
 run:
 	@scripts/run.sh
 
 test:
 	@scripts/test.sh
+
+# The fast tests alone: no database, no models (seconds once built).
+test-unit: setup
+	@. scripts/lib.sh && swift build --build-tests --scratch-path "$$FACEMATRIX_BUILD" -j 2 && \
+		swift test --skip-build --scratch-path "$$FACEMATRIX_BUILD" --filter FaceMatrixUnitTests
 
 setup:
 	@scripts/setup.sh
