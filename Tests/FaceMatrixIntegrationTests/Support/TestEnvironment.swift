@@ -2,6 +2,7 @@ import FaceStore
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 import Testing
 
 /// Paths and services the integration tests need; `make test` provides all of them.
@@ -109,6 +110,7 @@ func withRunningClient<Result: Sendable>(
 
 /// Gives the test a database of its own (created empty, dropped afterwards), so tests can run in parallel.
 func withFreshDatabase<Result: Sendable>(
+    logger: Logger = TestEnvironment.logger,
     _ body: @Sendable (Database, DatabaseConfiguration) async throws -> Result
 ) async throws -> Result {
     let adminConfiguration = try DatabaseConfiguration(url: try TestEnvironment.databaseURL)
@@ -120,7 +122,7 @@ func withFreshDatabase<Result: Sendable>(
         var databaseConfiguration = adminConfiguration
         databaseConfiguration.database = name
         let configuration = databaseConfiguration
-        let database = Database(configuration: configuration, logger: TestEnvironment.logger)
+        let database = Database(configuration: configuration, logger: logger)
         do {
             let result = try await withRunningClient(database.client) { try await body(database, configuration) }
             try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"))
@@ -128,6 +130,39 @@ func withFreshDatabase<Result: Sendable>(
         } catch {
             _ = try? await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"))
             throw error
+        }
+    }
+}
+
+/// Keeps every log record in memory, so that a test can read what the service would have logged.
+final class CapturedLogs: Sendable {
+    private let records = Mutex<[String]>([])
+
+    var lines: [String] { records.withLock { $0 } }
+
+    func append(_ line: String) { records.withLock { $0.append(line) } }
+
+    /// A logger at `level` that writes here.
+    func logger(level: Logger.Level) -> Logger {
+        var logger = Logger(label: "facematrix.captured") { label in Handler(label: label, sink: self) }
+        logger.logLevel = level
+        return logger
+    }
+
+    struct Handler: LogHandler {
+        let label: String
+        let sink: CapturedLogs
+        var logLevel: Logger.Level = .trace
+        var metadata: Logger.Metadata = [:]
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let all = metadata.merging(event.metadata ?? [:]) { $1 }
+            sink.append("\(event.level) \(event.source) \(event.message) \(all)")
         }
     }
 }

@@ -4,6 +4,7 @@ import FaceStore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Recognition
 
 /// A complete service (real pipeline, real PostgreSQL in a fresh database) driven through its router.
@@ -11,10 +12,12 @@ struct TestService {
     let store: PostgresFaceStore
     let service: RecognitionService
     let router: Router<AppRequestContext>
+    var logger: Logger?
 
     /// Runs `body` with a client of the service's router.
     func test<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
-        try await Application(router: router).test(.router, body)
+        if let logger { return try await Application(router: router, logger: logger).test(.router, body) }
+        return try await Application(router: router).test(.router, body)
     }
 
     static func make(
@@ -31,7 +34,7 @@ struct TestService {
             configuration: try settings.serviceConfiguration(calibrated: TestModels.manifest.embedder.thresholds),
             limiter: AdmissionLimiter(concurrency: concurrency, queueLimit: queueLimit))
         let router = buildRouter(checks: [], service: service, uploadLimit: uploadLimit)
-        return TestService(store: store, service: service, router: router)
+        return TestService(store: store, service: service, router: router, logger: nil)
     }
 }
 
