@@ -1,5 +1,6 @@
 import ArgumentParser
 import FaceMatrixServer
+import FacePipeline
 import Foundation
 import Hummingbird
 import Logging
@@ -38,8 +39,17 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "facematrix")
-        let app = try await buildApplication(configuration: configuration, metrics: registry, logger: logger)
-        try await app.runService()
+        do {
+            let app = try await buildApplication(configuration: configuration, metrics: registry, logger: logger)
+            try await app.runService()
+        } catch let error as ModelLoadingError {
+            // A missing or damaged model file: one line that names it, before listening or connecting.
+            printError(error.description)
+            throw ExitCode.failure
+        } catch let error as AppConfiguration.InvalidValue {
+            printError(error.description)
+            throw ExitCode.failure
+        }
     }
 }
 
