@@ -93,6 +93,30 @@ public enum OpenAPIDocument {
                       schema: {$ref: "#/components/schemas/UserDeleted"}
                 "404": {$ref: "#/components/responses/Error"}
                 "503": {$ref: "#/components/responses/Error"}
+          /api/v1/verify:
+            post:
+              summary: 1:1 verification - is the main face of this photo the user with this id?
+              requestBody:
+                required: true
+                content:
+                  multipart/form-data:
+                    schema:
+                      type: object
+                      required: [image, user_id]
+                      properties:
+                        image: {type: string, format: binary, description: JPEG or PNG}
+                        user_id: {type: string, minLength: 1}
+              responses:
+                "200":
+                  description: Same person or not, with the similarity and the 1:1 threshold used
+                  content:
+                    application/json:
+                      schema: {$ref: "#/components/schemas/Verification"}
+                "400": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "413": {$ref: "#/components/responses/Error"}
+                "415": {$ref: "#/components/responses/Error"}
+                "503": {$ref: "#/components/responses/Error"}
           /api/v1/users/{id}/faces:
             parameters:
               - {name: id, in: path, required: true, schema: {type: string}}
@@ -301,6 +325,28 @@ public enum OpenAPIDocument {
                 message: {type: string}
                 user_id: {type: string}
                 faces: {type: integer}
+                requestId: {type: string}
+            Verification:
+              type: object
+              required: [status, verified, message, user_id, similarity, threshold, faces_detected, box, quality,
+                         model, timings_ms, requestId]
+              properties:
+                status: {type: string, const: success}
+                verified: {type: boolean, description: "similarity >= threshold"}
+                message: {type: string, enum: [Same person, Different person]}
+                user_id: {type: string}
+                similarity: {type: number, description: "Best cosine similarity to the user's faces, -1 to 1"}
+                threshold: {type: number, description: "The model's calibrated 1:1 threshold"}
+                faces_detected: {type: integer}
+                box: {$ref: "#/components/schemas/Box"}
+                quality: {$ref: "#/components/schemas/Quality"}
+                model:
+                  type: object
+                  required: [name, version]
+                  properties:
+                    name: {type: string}
+                    version: {type: string}
+                timings_ms: {type: object, additionalProperties: {type: number}}
                 requestId: {type: string}
             UserDetails:
               type: object

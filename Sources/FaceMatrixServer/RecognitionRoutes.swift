@@ -15,6 +15,7 @@ struct RecognitionRoutes: Sendable {
             router.post(RouterPath(path)) { request, context in try await recognise(request, context) }
         }
         router.post("/api/v1/add_user") { request, context in try await addUser(request, context) }
+        router.post("/api/v1/verify") { request, context in try await verify(request, context) }
         router.get("/api/v1/users/{id}") { _, context in
             let id = try context.parameters.require("id")
             let record = try await service.user(id: id)
@@ -56,6 +57,18 @@ struct RecognitionRoutes: Sendable {
         }
         let recognition = try await service.recognise(image: image, threshold: threshold)
         return try jsonResponse(APIResponse.Recognised(recognition, service: service, requestID: context.requestID))
+    }
+
+    func verify(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let fields = try await RequestFields.read(request, byteLimit: uploadLimit)
+        guard !fields.isJSON else {
+            throw FaceMatrixError.unsupportedMediaType("verification takes multipart/form-data with an image")
+        }
+        let userID = fields.text["user_id"].map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        guard !userID.isEmpty else { throw FaceMatrixError.validationFailed(field: "user_id", reason: "is required") }
+        guard let image = fields.image else { throw FaceMatrixError.invalidImage("the 'image' field is missing") }
+        let verification = try await service.verify(image: image, userID: userID)
+        return try jsonResponse(APIResponse.Verified(verification, service: service, requestID: context.requestID))
     }
 
     func addUser(_ request: Request, _ context: AppRequestContext) async throws -> Response {

@@ -75,6 +75,7 @@ public struct RecognitionSettings: Sendable {
     public func serviceConfiguration(calibrated: MatchThresholds?) throws -> RecognitionService.Configuration {
         RecognitionService.Configuration(
             policy: try policy(calibrated: calibrated), enrollmentKeyLifetime: enrollmentKeyLifetime,
-            allowedThresholds: allowedThresholds, quality: quality)
+            allowedThresholds: allowedThresholds, quality: quality,
+            verificationThreshold: calibrated?.verification ?? identificationThreshold)
     }
 }

@@ -32,6 +32,10 @@ public protocol FaceStore: Sendable {
 
     func user(id: String) async throws -> UserRecord?
 
+    /// The highest similarity between `embedding` and any face of user `id` of `model` (−1…1); nil when the user
+    /// has no face of that model.
+    func bestSimilarity(of embedding: Embedding, toUser id: String, model: ModelIdentity) async throws -> Double?
+
     /// Deletes the user and every face of theirs; false when there is no such user.
     func deleteUser(id: String) async throws -> Bool
 

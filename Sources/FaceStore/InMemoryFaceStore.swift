@@ -39,6 +39,15 @@ public final class InMemoryFaceStore: FaceStore {
         return UserSearchResult(best: first, runnerUp: second, gallerySize: gallery)
     }
 
+    public func bestSimilarity(of embedding: Embedding, toUser id: String, model: ModelIdentity) async throws
+        -> Double?
+    {
+        state.withLock { state in
+            state.faces.filter { $0.userID == id && $0.model == model.key }
+                .map { embedding.similarity(to: $0.embedding) }.max()
+        }
+    }
+
     public func saveEnrollmentKey(_ key: String, face: EnrolledFace, model: ModelIdentity, expiresAt: Date)
         async throws
     {

@@ -148,6 +148,22 @@ public struct PostgresFaceStore: FaceStore {
         }
     }
 
+    public func bestSimilarity(of embedding: Embedding, toUser id: String, model: ModelIdentity) async throws
+        -> Double?
+    {
+        let dimension = String(model.dimension)
+        return try await perform {
+            let rows = try await database.client.query(
+                """
+                SELECT max(1 - (embedding::vector(\(unescaped: dimension)) <=> \(embedding.pgvectorText)::vector(\(unescaped: dimension))))
+                FROM faces WHERE user_id = \(id) AND model = \(model.key)
+                """, logger: logger)
+            var best: Double?
+            for try await value in rows.decode(Double?.self) { best = value }
+            return best
+        }
+    }
+
     public func deleteUser(id: String) async throws -> Bool {
         try await perform {
             let rows = try await database.client.query(

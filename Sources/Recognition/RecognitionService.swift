@@ -26,12 +26,16 @@ public struct RecognitionService: Sendable {
         /// The thresholds a caller may ask for instead of the calibrated one.
         public var allowedThresholds: ClosedRange<Double>
         public var quality: QualityRequirements
+        /// 1:1 verification: same person when the similarity reaches this (the model's calibrated threshold).
+        public var verificationThreshold: Double
 
         public init(
             policy: IdentificationPolicy, enrollmentKeyLifetime: Duration = .seconds(15 * 60),
-            allowedThresholds: ClosedRange<Double> = 0.3...0.95, quality: QualityRequirements = QualityRequirements()
+            allowedThresholds: ClosedRange<Double> = 0.3...0.95, quality: QualityRequirements = QualityRequirements(),
+            verificationThreshold: Double? = nil
         ) {
             self.policy = policy
+            self.verificationThreshold = verificationThreshold ?? policy.fixedThreshold ?? 1
             self.enrollmentKeyLifetime = enrollmentKeyLifetime
             self.allowedThresholds = allowedThresholds
             self.quality = quality
@@ -113,6 +117,33 @@ public struct RecognitionService: Sendable {
             model: model, expiresAt: expiresAt)
         recognition.enrollmentKey = (key, expiresAt)
         return recognition
+    }
+
+    // MARK: Verify
+
+    /// The answer to "is this the person with this id?" (1:1 verification).
+    public struct Verification: Sendable {
+        public var userID: String
+        public var isSamePerson: Bool
+        /// The best similarity between the photo's main face and the user's faces.
+        public var similarity: Double
+        public var threshold: Double
+        public var face: AnalyzedFace
+        public var facesDetected: Int
+        public var timings: StageTimings
+    }
+
+    /// Compares the photo's main face with every face of user `id`. Unknown user → `.userNotFound` (before the
+    /// photo is analysed); no face → `.faceNotDetected`.
+    public func verify(image: [UInt8], userID id: String) async throws -> Verification {
+        guard try await store.user(id: id) != nil else { throw FaceMatrixError.userNotFound }
+        let (analysis, face, embedding) = try await analyzeMainFace(image)
+        // A user with no face of this model (enrolled under another embedder) cannot be this person by this model.
+        let similarity = try await store.bestSimilarity(of: embedding, toUser: id, model: model) ?? -1
+        let threshold = configuration.verificationThreshold
+        return Verification(
+            userID: id, isSamePerson: similarity >= threshold, similarity: similarity, threshold: threshold,
+            face: face, facesDetected: analysis.faces.count, timings: analysis.timings)
     }
 
     // MARK: Enrol

@@ -73,6 +73,44 @@ import Testing
         }
     }
 
+    @Test func verificationComparesAPhotoWithOneUser() async throws {
+        try await withFreshDatabase { database, _ in
+            let service = try await TestService.make(database: database)
+            try await service.test { client in
+                let added = try await client.send(
+                    "/api/v1/add_user", multipart: .image(Self.obama, extra: ["name": "B", "birthdate": "1961-08-04"]))
+                let userID = try #require(added.body["user_id"] as? String)
+                let same = try await client.send(
+                    "/api/v1/verify", multipart: .image(Self.obamaAgain, extra: ["user_id": userID]))
+                #expect(same.status == .ok)
+                #expect(same.body["verified"] as? Bool == true)
+                #expect(same.body["message"] as? String == "Same person")
+                let threshold = try #require(same.body["threshold"] as? Double)
+                #expect(threshold == TestModels.manifest.embedder.thresholds?.verification)
+                #expect(try #require(same.body["similarity"] as? Double) >= threshold)
+                #expect((same.body["quality"] as? [String: Any])?["frontal_score"] is Double)
+
+                let other = try await client.send(
+                    "/api/v1/verify", multipart: .image(Self.biden, extra: ["user_id": userID]))
+                #expect(other.status == .ok)
+                #expect(other.body["verified"] as? Bool == false)
+                #expect(try #require(other.body["similarity"] as? Double) < threshold)
+
+                try expectError(
+                    try await client.send(
+                        "/api/v1/verify", multipart: .image(Self.obamaAgain, extra: ["user_id": "usr_unknown"])),
+                    status: .notFound, code: 607, slug: "user_not_found")
+                try expectError(
+                    try await client.send("/api/v1/verify", multipart: .image(Self.obamaAgain)),
+                    status: .badRequest, code: 605, slug: "validation_failed")
+                try expectError(
+                    try await client.send(
+                        "/api/v1/verify", multipart: .image(Self.noFace, extra: ["user_id": userID])),
+                    status: .badRequest, code: 601, slug: "face_not_detected")
+            }
+        }
+    }
+
     @Test func anExpiredKeyIsNotFound() async throws {
         try await withFreshDatabase { database, _ in
             let service = try await TestService.make(database: database, keyLifetime: .seconds(1))
