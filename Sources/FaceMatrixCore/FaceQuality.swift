@@ -1,3 +1,5 @@
+import Foundation
+
 /// Signals of how usable a face is for recognition, reported to callers and enforced at enrollment.
 public struct FaceQuality: Codable, Sendable, Equatable {
     /// The detector's face probability, 0–1.
@@ -75,7 +77,8 @@ public struct QualityRequirements: Sendable, Equatable {
         var reasons: [String] = []
         func check(_ value: Double, _ minimum: Double, _ advice: String, _ what: String) {
             if value < minimum {
-                reasons.append("\(advice) (\(what) \(formatted(value)) is below \(formatted(minimum)))")
+                let (shown, limit) = distinct(value, minimum)
+                reasons.append("\(advice) (\(what) \(shown) is below \(limit))")
             }
         }
         check(quality.frontalScore, minimumFrontalScore, "face the camera", "frontal score")
@@ -91,7 +94,18 @@ public struct QualityRequirements: Sendable, Equatable {
     }
 }
 
-private func formatted(_ value: Double) -> String {
-    let rounded = (value * 100).rounded() / 100
-    return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+/// Both numbers with two decimals, or more where two would print a value below the minimum as equal to it
+/// ("0.15 is below 0.15" for 0.1457).
+private func distinct(_ value: Double, _ minimum: Double) -> (String, String) {
+    for decimals in 2...6 {
+        let pair = (formatted(value, decimals: decimals), formatted(minimum, decimals: decimals))
+        if pair.0 != pair.1 { return pair }
+    }
+    return (String(value), String(minimum))
+}
+
+private func formatted(_ value: Double, decimals: Int) -> String {
+    let scale = pow(10, Double(decimals))
+    let rounded = (value * scale).rounded() / scale
+    return rounded == rounded.rounded() && abs(rounded) < 1e15 ? String(Int(rounded)) : String(rounded)
 }

@@ -136,7 +136,7 @@ public struct RecognitionService: Sendable {
     /// Compares the photo's main face with every face of user `id`. Unknown user → `.userNotFound` (before the
     /// photo is analysed); no face → `.faceNotDetected`.
     public func verify(image: [UInt8], userID id: String) async throws -> Verification {
-        guard try await store.user(id: id) != nil else { throw FaceMatrixError.userNotFound }
+        guard try await existingUser(id) != nil else { throw FaceMatrixError.userNotFound }
         let (analysis, face, embedding) = try await analyzeMainFace(image)
         // A user with no face of this model (enrolled under another embedder) cannot be this person by this model.
         let similarity = try await store.bestSimilarity(of: embedding, toUser: id, model: model) ?? -1
@@ -170,7 +170,7 @@ public struct RecognitionService: Sendable {
 
     /// Adds a face to an existing user; refused when the face matches another user better than this one.
     public func addFace(toUser id: String, face input: FaceInput) async throws -> UserRecord {
-        guard try await store.user(id: id) != nil else { throw FaceMatrixError.userNotFound }
+        guard try await existingUser(id) != nil else { throw FaceMatrixError.userNotFound }
         let source = try await faceSource(for: input)
         let policy = configuration.policy
         let quality = configuration.quality
@@ -185,13 +185,26 @@ public struct RecognitionService: Sendable {
     }
 
     public func user(id: String) async throws -> UserRecord {
-        guard let record = try await store.user(id: id) else { throw FaceMatrixError.userNotFound }
+        guard let record = try await existingUser(id) else { throw FaceMatrixError.userNotFound }
         return record
     }
 
     /// Erases the user and every face of theirs.
     public func deleteUser(id: String) async throws {
-        guard try await store.deleteUser(id: id) else { throw FaceMatrixError.userNotFound }
+        guard Self.isWellFormedUserID(id), try await store.deleteUser(id: id) else {
+            throw FaceMatrixError.userNotFound
+        }
+    }
+
+    /// User ids are "usr_" and 32 hex digits; anything else (a NUL byte, 100 KB) cannot exist, so it is answered
+    /// as unknown without reaching the database.
+    public static func isWellFormedUserID(_ id: String) -> Bool {
+        id.utf8.count == 36 && id.hasPrefix("usr_") && id.utf8.dropFirst(4).allSatisfy { $0.isHexDigit }
+    }
+
+    private func existingUser(_ id: String) async throws -> UserRecord? {
+        guard Self.isWellFormedUserID(id) else { return nil }
+        return try await store.user(id: id)
     }
 
     // MARK: Helpers
@@ -230,5 +243,11 @@ extension Duration {
     var seconds: TimeInterval {
         let (seconds, attoseconds) = components
         return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+}
+
+extension UInt8 {
+    fileprivate var isHexDigit: Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(self)
     }
 }

@@ -100,6 +100,11 @@ import Testing
                     try await client.send(
                         "/api/v1/verify", multipart: .image(Self.obamaAgain, extra: ["user_id": "usr_unknown"])),
                     status: .notFound, code: 607, slug: "user_not_found")
+                // A NUL byte once reached PostgreSQL and came back as a 500.
+                try expectError(
+                    try await client.send(
+                        "/api/v1/verify", multipart: .image(Self.obamaAgain, extra: ["user_id": "usr_a\u{0}b"])),
+                    status: .notFound, code: 607, slug: "user_not_found")
                 try expectError(
                     try await client.send("/api/v1/verify", multipart: .image(Self.obamaAgain)),
                     status: .badRequest, code: 605, slug: "validation_failed")

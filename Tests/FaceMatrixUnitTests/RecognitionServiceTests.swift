@@ -111,3 +111,14 @@ import Testing
         }
     }
 }
+
+@Suite struct UserIDTests {
+    @Test(arguments: [
+        ("usr_16a2655acbc346e693a10ce2837f5dcd", true), ("usr_unknown", false), ("usr_a\u{0}b", false),
+        ("usr_16A2655ACBC346E693A10CE2837F5DCD", false), ("usr_16a2655acbc346e693a10ce2837f5dcdx", false),
+        (String(repeating: "a", count: 100_000), false), ("", false),
+    ])
+    func onlyTheShapeOfAnIssuedIDIsLookedUp(id: String, wellFormed: Bool) {
+        #expect(RecognitionService.isWellFormedUserID(id) == wellFormed)
+    }
+}

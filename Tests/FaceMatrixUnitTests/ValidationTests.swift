@@ -156,3 +156,16 @@ import Testing
         #expect(tail.exceedanceRate(at: -1) == 1)
     }
 }
+
+@Suite struct QualityMessageTests {
+    @Test func aValueJustBelowTheMinimumNeverPrintsAsEqualToIt() {
+        let quality = FaceQuality(
+            confidence: 1, faceSize: 100, interocularDistance: 40, sharpness: 100, roll: 0, yaw: 0,
+            frontalScore: 0.14568)
+        #expect(
+            QualityRequirements().shortfalls(of: quality) == ["face the camera (frontal score 0.146 is below 0.15)"])
+        var profile = quality
+        profile.frontalScore = 0
+        #expect(QualityRequirements().shortfalls(of: profile) == ["face the camera (frontal score 0 is below 0.15)"])
+    }
+}
