@@ -192,7 +192,9 @@ enum EmbeddingCache {
     static var defaultDirectory: String { "\(cacheRoot)/evaluations" }
 
     static func file(directory: String, dataset: LabelledDataset, settings: PipelineSettings) throws -> URL {
-        let models = try FaceModels(directory: settings.modelDirectory, embedder: settings.embedderName)
+        // The manifests' checksums are the key; the files were verified when the pipeline loaded them.
+        let models = try FaceModels(
+            directory: settings.modelDirectory, embedder: settings.embedderName, verifyChecksums: false)
         let checksums = (models.detector.files + models.embedder.files).map(\.sha256).sorted()
         // A photo replaced under the same name must not reuse the old embedding: its size and time are in the key.
         let files = dataset.photos.map { photo -> String in

@@ -80,13 +80,13 @@ public struct IdentificationPolicy: Sendable, Equatable {
         self.fixedThreshold = fixedThreshold
     }
 
-    /// The similarity a match needs when `galleryFaces` faces are enrolled (each one a chance for a stranger to
-    /// pass). Never above 1, non-decreasing in `galleryFaces`; with no tail and no fixed threshold, 1.
-    public func threshold(forGallerySize galleryFaces: Int) -> Double {
+    /// The similarity a match needs when `gallerySize` people are enrolled (each one a chance for a stranger to
+    /// pass). Never above 1, non-decreasing in `gallerySize`; with no tail and no fixed threshold, 1.
+    public func threshold(forGallerySize gallerySize: Int) -> Double {
         if let fixedThreshold { return fixedThreshold }
         guard let impostorTail else { return 1 }
         let target = min(max(targetFalseAcceptRate, .leastNormalMagnitude), 1)
-        let rate = target / Double(max(galleryFaces, 1))
+        let rate = target / Double(max(gallerySize, 1))
         return min(1, impostorTail.similarity(exceededAtRate: rate))
     }
 
@@ -97,10 +97,10 @@ public struct IdentificationPolicy: Sendable, Equatable {
 
     /// The similarity at which a new face counts as an enrolled user's own ("already enrolled"): the match
     /// threshold at a hundredth of the target FAR, or the fixed threshold when one is set.
-    public func duplicateThreshold(forGallerySize galleryFaces: Int) -> Double {
+    public func duplicateThreshold(forGallerySize gallerySize: Int) -> Double {
         var strict = self
         strict.targetFalseAcceptRate = targetFalseAcceptRate / Self.duplicateEvidenceFactor
-        return strict.threshold(forGallerySize: galleryFaces)
+        return strict.threshold(forGallerySize: gallerySize)
     }
 
     /// The rule in one line for the log, e.g. "target FAR 0.01 (threshold 0.501 at 861 people), margin 0".

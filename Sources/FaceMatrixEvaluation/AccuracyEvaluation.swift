@@ -110,11 +110,10 @@ public struct AccuracyEvaluation: Sendable {
             targetFalseAcceptRate: options.targetFalseAcceptRate, impostorTail: fit.tail, margin: options.margin)
 
         progress("held-out folds")
-        var rotation = RotatedFolds(
+        let rows = RotatedFolds(
             photos: photos, targetFalseAcceptRate: options.targetFalseAcceptRate, margin: options.margin,
-            gallerySizes: options.gallerySizes, draws: options.draws)
-        rotation.seed = 2026
-        let rows = rotation.run()
+            gallerySizes: options.gallerySizes, draws: options.draws
+        ).run()
         if rows.isEmpty {
             progress(
                 "held-out folds skipped: every calibration needs two or more folds with 29 people or more; "
@@ -123,15 +122,14 @@ public struct AccuracyEvaluation: Sendable {
 
         progress("original protocol, margins and quality gate")
         let identities = dataset.identities
+        let original = OriginalProtocol(photos, identities: identities, quality: options.quality)
         let marginStudy = options.studiedMargins.flatMap { margin in
             options.studiedFalseAcceptRates.map { rate in
                 Report.MarginPoint(
                     margin: margin,
-                    result: OriginalProtocol.evaluate(
-                        photos, identities: identities,
+                    result: original.evaluate(
                         policy: IdentificationPolicy(
-                            targetFalseAcceptRate: rate, impostorTail: fit.tail, margin: margin),
-                        quality: options.quality))
+                            targetFalseAcceptRate: rate, impostorTail: fit.tail, margin: margin)))
             }
         }
         let embedded = Set(photos.map(\.path))
@@ -140,21 +138,17 @@ public struct AccuracyEvaluation: Sendable {
             folds: dataset.folds, photosWithoutFace: dataset.photos.map(\.path).filter { !embedded.contains($0) },
             targetFalseAcceptRate: options.targetFalseAcceptRate, thresholds: thresholds, impostorTail: fit,
             verification: Report.Verification(
-                source: verificationSource, auc: scores.areaUnderCurve,
+                source: usesOfficialPairs ? "pairs.csv" : "every pair of photos", auc: scores.areaUnderCurve,
                 atThreshold: scores.rates(at: verificationThreshold),
                 detectionErrorTradeoff: scores.detectionErrorTradeoff()),
             rotatedFolds: rows,
-            originalProtocol: OriginalProtocol.evaluate(
-                photos, identities: identities, policy: policy, quality: options.quality),
+            originalProtocol: original.evaluate(policy: policy),
             marginStudy: marginStudy,
             qualityGate: QualityGateStudy.run(photos, requirements: options.quality, policy: policy))
     }
 
-    /// Where the 1:1 figures come from: the official pairs when they have both kinds, otherwise every pair.
-    var verificationSource: String {
-        let kinds = Set(dataset.pairs.map(\.samePerson))
-        return kinds.count == 2 ? "pairs.csv" : "every pair of photos"
-    }
+    /// The 1:1 figures come from the official pairs when they have both kinds, otherwise from every pair.
+    var usesOfficialPairs: Bool { Set(dataset.pairs.map(\.samePerson)).count == 2 }
 
     /// The official pairs when the folder has both kinds (a photo without a face scores −1: a rejection either
     /// way); otherwise every same-person pair and every different-person pair.
@@ -162,7 +156,7 @@ public struct AccuracyEvaluation: Sendable {
         let byPath = Dictionary(photos.map { ($0.path, $0.embedding) }, uniquingKeysWith: { first, _ in first })
         var genuine: [Double] = []
         var impostor: [Double] = []
-        if verificationSource != "pairs.csv" {
+        if !usesOfficialPairs {
             for (index, photo) in photos.enumerated() {
                 for other in photos[(index + 1)...] {
                     let score = photo.embedding.fastSimilarity(to: other.embedding)

@@ -115,7 +115,7 @@ public struct ImpostorScores: Sendable {
     public init(scores: [Double]) {
         self.similarities = scores.map(Float.init).sorted(by: >)
         let count = Double(max(scores.count, 1))
-        self.cumulativeWeights = (1...max(scores.count, 1)).prefix(scores.count).map { Double($0) / count }
+        self.cumulativeWeights = (0..<scores.count).map { Double($0 + 1) / count }
         self.identityPairs = scores.count
     }
 

@@ -41,15 +41,18 @@ public struct OriginalProtocol: Sendable {
         Set(identities.sorted().enumerated().filter { $0.offset % 2 == 0 }.map(\.element))
     }
 
+    let enrolled: Set<String>
+    let galleryCount: Int
+    let refused: Int
+    /// The split's similarities, computed once for every policy evaluated on it.
+    let trials: OpenSetTrials
+
     /// - Parameters:
     ///   - photos: every photo with a face.
     ///   - identities: every person of the dataset, faces or not, so that the split does not depend on detection.
     ///   - quality: the enrolment gate; nil enrols everyone.
-    public static func evaluate(
-        _ photos: [EmbeddedPhoto], identities: Set<String>, policy: IdentificationPolicy,
-        quality: QualityRequirements? = nil
-    ) -> Result {
-        let enrolled = enrolledIdentities(identities)
+    public init(_ photos: [EmbeddedPhoto], identities: Set<String>, quality: QualityRequirements? = nil) {
+        enrolled = Self.enrolledIdentities(identities)
         var byIdentity: [String: [EmbeddedPhoto]] = [:]
         for photo in photos.sorted(by: { $0.path < $1.path }) { byIdentity[photo.identity, default: []].append(photo) }
         var gallery: [EmbeddedPhoto] = []
@@ -69,14 +72,20 @@ public struct OriginalProtocol: Sendable {
             gallery.append(own[chosen])
             if chosen + 1 < own.count { genuine.append(own[chosen + 1]) }
         }
-        let counts = OpenSetTrials(probes: genuine + impostors, pool: gallery)
-            .run(gallery: Array(gallery.indices), policy: policy)
+        self.galleryCount = gallery.count
+        self.refused = refused
+        self.trials = OpenSetTrials(probes: genuine + impostors, pool: gallery)
+    }
+
+    /// The protocol's figures under `policy`.
+    public func evaluate(policy: IdentificationPolicy) -> Result {
+        let counts = trials.run(gallery: Array(0..<galleryCount), policy: policy)
         let enrolledCounts = counts.filter { enrolled.contains($0.key) }.values.reduce(OpenSetCounts(), +)
         // The enrolled people's photos were also asked with their person left out; only strangers count here.
         let strangers = counts.filter { !enrolled.contains($0.key) }.sorted { $0.key < $1.key }.map(\.value)
         let strangerCounts = strangers.reduce(OpenSetCounts(), +)
         return Result(
-            gallerySize: gallery.count, threshold: policy.threshold(forGallerySize: gallery.count),
+            gallerySize: galleryCount, threshold: policy.threshold(forGallerySize: galleryCount),
             targetFalseAcceptRate: policy.targetFalseAcceptRate, falseRejectRate: enrolledCounts.falseRejectRate,
             falseAcceptRate: strangerCounts.falseAcceptRate,
             personFalseAcceptRate: RotatedFolds.personFalseAcceptRate(strangers),

@@ -64,7 +64,7 @@ public struct RotatedFolds: Sendable {
 
     /// One row per held-out fold and size, then the pooled rows. Folds whose calibration has too few impostor
     /// pairs for a tail fit are left out.
-    public func run(progress: (Int, Int) -> Void = { _, _ in }) -> [Row] {
+    public func run() -> [Row] {
         let split = EnrolmentSplit(photos)
         let folds = Array(Set(photos.map(\.fold))).sorted()
         guard folds.count >= 2 else { return [] }
@@ -74,8 +74,7 @@ public struct RotatedFolds: Sendable {
         var generator = SeededGenerator(seed: seed)
         var rows: [Row] = []
         var pooled: [Int: (counts: [String: OpenSetCounts], draws: Int, thresholds: [Double])] = [:]
-        for (step, test) in folds.enumerated() {
-            progress(step, folds.count)
+        for test in folds {
             let calibration = folds.filter { $0 != test }
             guard let fit = ImpostorTailFit.fit(ImpostorScores(photos.filter { calibration.contains($0.fold) }))
             else { continue }
@@ -104,7 +103,6 @@ public struct RotatedFolds: Sendable {
                 pooled[size] = entry
             }
         }
-        progress(folds.count, folds.count)
         for (size, entry) in pooled.sorted(by: { $0.key < $1.key }) {
             rows.append(
                 Self.row(

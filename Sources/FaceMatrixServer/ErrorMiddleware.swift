@@ -41,7 +41,7 @@ public struct ErrorMiddleware: RouterMiddleware {
         } catch let error as FaceMatrixError {
             return try Self.response(for: error, requestID: context.requestID)
         } catch let error as any HTTPResponseError {
-            if error.status == .notFound, let allowed = routes.methods(forPath: request.uri.path), !allowed.isEmpty {
+            if error.status == .notFound, let allowed = routes.methods(forPath: request.uri.path) {
                 return try Self.response(for: .methodNotAllowed(allowed: allowed), requestID: context.requestID)
             }
             return try Self.response(for: Self.translate(error), requestID: context.requestID)

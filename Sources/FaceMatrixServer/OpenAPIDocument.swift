@@ -273,12 +273,7 @@ public enum OpenAPIDocument {
                 confidence: {type: number}
                 landmarks: {$ref: "#/components/schemas/Landmarks"}
                 quality: {$ref: "#/components/schemas/Quality"}
-                model:
-                  type: object
-                  required: [name, version]
-                  properties:
-                    name: {type: string}
-                    version: {type: string}
+                model: {$ref: "#/components/schemas/Model"}
                 timings_ms:
                   type: object
                   additionalProperties: {type: number}
@@ -326,6 +321,12 @@ public enum OpenAPIDocument {
                 user_id: {type: string}
                 faces: {type: integer}
                 requestId: {type: string}
+            Model:
+              type: object
+              required: [name, version]
+              properties:
+                name: {type: string}
+                version: {type: string}
             Verification:
               type: object
               required: [status, verified, message, user_id, similarity, threshold, faces_detected, box, quality,
@@ -340,12 +341,7 @@ public enum OpenAPIDocument {
                 faces_detected: {type: integer}
                 box: {$ref: "#/components/schemas/Box"}
                 quality: {$ref: "#/components/schemas/Quality"}
-                model:
-                  type: object
-                  required: [name, version]
-                  properties:
-                    name: {type: string}
-                    version: {type: string}
+                model: {$ref: "#/components/schemas/Model"}
                 timings_ms: {type: object, additionalProperties: {type: number}}
                 requestId: {type: string}
             UserDetails:

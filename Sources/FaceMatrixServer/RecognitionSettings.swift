@@ -76,6 +76,6 @@ public struct RecognitionSettings: Sendable {
         RecognitionService.Configuration(
             policy: try policy(calibrated: calibrated), enrollmentKeyLifetime: enrollmentKeyLifetime,
             allowedThresholds: allowedThresholds, quality: quality,
-            verificationThreshold: calibrated?.verification ?? identificationThreshold)
+            verificationThreshold: calibrated?.verification)
     }
 }

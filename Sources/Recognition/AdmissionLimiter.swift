@@ -80,7 +80,7 @@ public final class AdmissionLimiter: Sendable {
             }
             let wait = expectedWait(in: state)
             guard wait > budget || state.waiting.count >= queueLimit else { return .wait }
-            return .rejected(retryAfter: max(1, Int(wait.rounded(.up).clamped(to: 1...3600))))
+            return .rejected(retryAfter: Int(wait.rounded(.up).clamped(to: 1...3600)))
         }
         switch admission {
         case .admitted: return

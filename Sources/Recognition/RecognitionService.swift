@@ -26,7 +26,8 @@ public struct RecognitionService: Sendable {
         /// The thresholds a caller may ask for instead of the calibrated one.
         public var allowedThresholds: ClosedRange<Double>
         public var quality: QualityRequirements
-        /// 1:1 verification: same person when the similarity reaches this (the model's calibrated threshold).
+        /// 1:1 verification: same person when the similarity reaches this (the model's calibrated threshold; for an
+        /// uncalibrated model, the operator's fixed threshold).
         public var verificationThreshold: Double
 
         public init(
