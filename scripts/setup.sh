@@ -12,7 +12,7 @@ ORT_PREFIX=/usr/local
 APT_PACKAGES=(
     build-essential pkg-config ca-certificates curl python3 python3-venv python3-dev
     postgresql-15 postgresql-server-dev-15
-    libturbojpeg0-dev libjpeg62-turbo-dev libspng-dev libexif-dev
+    libturbojpeg0-dev libjpeg62-turbo-dev libspng-dev libexif-dev libwebp-dev libheif-dev
 )
 DOWNLOADS="$FACEMATRIX_CACHE/downloads"
 

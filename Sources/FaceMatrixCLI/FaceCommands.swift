@@ -29,7 +29,7 @@ struct DetectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "detect", abstract: "Print the faces in a photo as JSON (box, confidence, landmarks, quality).")
 
-    @Argument(help: "A JPEG or PNG file.") var image: String
+    @Argument(help: "A JPEG, PNG, WebP or HEIF file.") var image: String
     @OptionGroup var options: PipelineOptions
 
     func run() async throws {
@@ -45,7 +45,7 @@ struct EmbedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed", abstract: "Print every face in a photo with its embedding and the time of each stage.")
 
-    @Argument(help: "A JPEG or PNG file.") var image: String
+    @Argument(help: "A JPEG, PNG, WebP or HEIF file.") var image: String
     @OptionGroup var options: PipelineOptions
 
     func run() async throws {
@@ -62,8 +62,8 @@ struct CompareCommand: AsyncParsableCommand {
         commandName: "compare",
         abstract: "Compare the main faces of two photos and say whether they pass the model's threshold.")
 
-    @Argument(help: "A JPEG or PNG file.") var first: String
-    @Argument(help: "Another JPEG or PNG file.") var second: String
+    @Argument(help: "A JPEG, PNG, WebP or HEIF file.") var first: String
+    @Argument(help: "Another JPEG, PNG, WebP or HEIF file.") var second: String
     @OptionGroup var options: PipelineOptions
 
     struct Comparison: Encodable {

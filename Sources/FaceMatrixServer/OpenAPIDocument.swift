@@ -21,7 +21,7 @@ public enum OpenAPIDocument {
                       type: object
                       required: [image]
                       properties:
-                        image: {type: string, format: binary, description: JPEG or PNG}
+                        image: {type: string, format: binary, description: "JPEG, PNG, WebP or HEIF (HEIC, AVIF)"}
                         threshold: {type: string, description: "A similarity threshold within the configured range"}
               responses:
                 "200":
@@ -104,7 +104,7 @@ public enum OpenAPIDocument {
                       type: object
                       required: [image, user_id]
                       properties:
-                        image: {type: string, format: binary, description: JPEG or PNG}
+                        image: {type: string, format: binary, description: "JPEG, PNG, WebP or HEIF (HEIC, AVIF)"}
                         user_id: {type: string, minLength: 1}
               responses:
                 "200":

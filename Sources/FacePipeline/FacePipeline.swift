@@ -215,7 +215,7 @@ extension FaceMatrixError {
     public init(_ error: ImageDecodingError) {
         switch error {
         case .empty: self = .invalidImage("the image is empty")
-        case .unsupportedFormat: self = .invalidImage("not a JPEG or PNG image")
+        case .unsupportedFormat: self = .invalidImage("not a JPEG, PNG, WebP or HEIF image")
         case .corrupt: self = .invalidImage("the image data is corrupt")
         case .truncated: self = .invalidImage("the image data is truncated")
         case .tooManyBytes(let limit): self = .imageTooLarge("the file exceeds the byte limit of \(limit) bytes")

@@ -1,4 +1,4 @@
-/// Decodes untrusted JPEG and PNG bytes into upright 8-bit RGB.
+/// Decodes untrusted JPEG, PNG, WebP and HEIF bytes into upright 8-bit RGB.
 ///
 /// The decoder holds only its limits; every call creates and frees its own codec handles, so one value can be
 /// shared freely across tasks and threads.
@@ -21,8 +21,8 @@ public struct ImageDecoder: Sendable {
     ///     larger, JPEGs are decoded with libjpeg-turbo's DCT scaling at the smallest of 1/2, 1/4 and 1/8 that still
     ///     leaves the longer side at least this long, which is much cheaper than decoding in full and resizing.
     ///     The result may therefore still be larger than `maxWorkingSide`; resize further if an exact size is
-    ///     needed. PNGs are always decoded at full size. `nil` decodes at full size; values below 1 select the
-    ///     smallest scale.
+    ///     needed. PNG, WebP and HEIF images are always decoded at full size. `nil` decodes at full size; values
+    ///     below 1 select the smallest scale.
     /// - Returns: The upright pixels plus what is needed to map coordinates back to the stored image.
     public func decode(_ bytes: UnsafeRawBufferPointer, maxWorkingSide: Int? = nil) throws(ImageDecodingError)
         -> DecodedImage
@@ -33,6 +33,10 @@ public struct ImageDecoder: Sendable {
             return try JPEGCodec.decode(bytes, limits: limits, maxWorkingSide: maxWorkingSide)
         case .png:
             return try PNGCodec.decode(bytes, limits: limits)
+        case .webp:
+            return try WebPCodec.decode(bytes, limits: limits)
+        case .heif:
+            return try HEIFCodec.decode(bytes, limits: limits)
         }
     }
 
@@ -61,6 +65,10 @@ public struct ImageDecoder: Sendable {
             return try JPEGCodec.probe(bytes)
         case .png:
             return try PNGCodec.probe(bytes)
+        case .webp:
+            return try WebPCodec.probe(bytes)
+        case .heif:
+            return try HEIFCodec.probe(bytes)
         }
     }
 
@@ -71,13 +79,20 @@ public struct ImageDecoder: Sendable {
         }
     }
 
-    /// Identifies an image format from its leading bytes, or returns `nil` when it is neither JPEG nor PNG.
+    /// Identifies an image format from its leading bytes, or returns `nil` when it is none of JPEG, PNG, WebP and
+    /// HEIF.
     public static func format(of bytes: UnsafeRawBufferPointer) -> ImageFormat? {
         if bytes.starts(with: [0xFF, 0xD8, 0xFF]) {
             return .jpeg
         }
         if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
             return .png
+        }
+        if WebPCodec.isWebP(bytes) {
+            return .webp
+        }
+        if HEIFCodec.isHEIF(bytes) {
+            return .heif
         }
         return nil
     }

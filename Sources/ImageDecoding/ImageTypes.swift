@@ -35,12 +35,15 @@ public struct ImageLimits: Sendable, Equatable {
 public enum ImageFormat: Sendable, Equatable, CaseIterable {
     case jpeg
     case png
+    case webp
+    /// HEIF still images: HEIC (HEVC) as phones write them, and the other codings libheif reads (AVIF).
+    case heif
 }
 
 public enum ImageDecodingError: Error, Equatable, Sendable {
     /// The input holds no bytes.
     case empty
-    /// The magic bytes are neither JPEG nor PNG.
+    /// The magic bytes are none of JPEG, PNG, WebP or HEIF.
     case unsupportedFormat
     /// The data is malformed; the payload is the codec's message, meant for logs rather than for clients.
     case corrupt(String)

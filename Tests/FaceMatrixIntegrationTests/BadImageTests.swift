@@ -4,6 +4,7 @@ import FaceMatrixServer
 import FaceMatrixTestSupport
 import FacePipeline
 import Foundation
+import ImageDecoding
 import Testing
 
 /// Bad uploads give their typed error, quickly, and leave the pipeline healthy.
@@ -14,14 +15,14 @@ import Testing
         return [
             ("empty", [], .invalidImage("the image is empty")),
             ("truncated JPEG", Array(jpeg.prefix(jpeg.count / 2)), .invalidImage("the image data is truncated")),
-            ("random bytes", random.bytes(4096), .invalidImage("not a JPEG or PNG image")),
+            ("random bytes", random.bytes(4096), .invalidImage("not a JPEG, PNG, WebP or HEIF image")),
             (
                 "PNG header claiming 100000×100000", Encoders.pngHeaderOnly(width: 100_000, height: 100_000),
                 .imageTooLarge("100000×100000 pixels exceeds the pixel limit of 40000000 pixels")
             ),
             (
                 "text file named .jpg", Array("hello, this is not a photo\n".utf8),
-                .invalidImage("not a JPEG or PNG image")
+                .invalidImage("not a JPEG, PNG, WebP or HEIF image")
             ),
         ]
     }()
@@ -71,6 +72,35 @@ import Testing
     @Test(arguments: sizesThatMustBeAnalysed)
     func everySizeWithinTheLimitsIsAnalysedWithoutATrap(width: Int, height: Int) async throws {
         let analysis = try await TestModels.pipeline.analyze(try Self.greyPNG(width: width, height: height))
+        #expect(analysis.faces.isEmpty)
+        #expect(analysis.imageWidth == width && analysis.imageHeight == height)
+    }
+
+    /// The phone formats along their own edges: strips, a reduction step, the size that once trapped as a PNG,
+    /// and (WebP, whose encoder is fast on flat grey) just under and just over the pixel limit.
+    static let phoneFormatSizes: [(ImageFormat, Int, Int)] = [
+        (.webp, 1, 1), (.webp, 1, 5000), (.webp, 5000, 1), (.webp, 2561, 2561), (.webp, 4500, 4500),
+        (.webp, 6324, 6324), (.webp, 6325, 6325), (.heif, 1, 1), (.heif, 2, 3000), (.heif, 3000, 2),
+        (.heif, 2561, 2561),
+    ]
+
+    @Test(arguments: phoneFormatSizes)
+    func phoneFormatsAtEverySizeAreAnalysedOrRefused(format: ImageFormat, width: Int, height: Int) async throws {
+        let grey = [UInt8](repeating: 128, count: 3 * width * height)
+        let bytes =
+            format == .webp
+            ? try Encoders.webp(grey, width: width, height: height, channels: 3, lossless: true)
+            : try Encoders.heif(grey, width: width, height: height, channels: 3, quality: 50)
+        guard width * height <= 40_000_000 else {
+            await #expect(
+                throws: FaceMatrixError.imageTooLarge(
+                    "\(width)×\(height) pixels exceeds the pixel limit of 40000000 pixels")
+            ) {
+                try await TestModels.pipeline.analyze(bytes)
+            }
+            return
+        }
+        let analysis = try await TestModels.pipeline.analyze(bytes)
         #expect(analysis.faces.isEmpty)
         #expect(analysis.imageWidth == width && analysis.imageHeight == height)
     }

@@ -5,6 +5,7 @@ import FaceStore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import ImageDecoding
 import PostgresNIO
 import Recognition
 import Testing
@@ -112,6 +113,38 @@ import Testing
                     try await client.send(
                         "/api/v1/verify", multipart: .image(Self.noFace, extra: ["user_id": userID])),
                     status: .badRequest, code: 601, slug: "face_not_detected")
+            }
+        }
+    }
+
+    /// A phone hands over HEIC (stored sideways, turned by its own rotation) or WebP (with an EXIF orientation).
+    @Test func phonePhotosInHEICAndWebPAreRecognised() async throws {
+        let upright = try ImageDecoder().decode(Self.obamaAgain).image
+        let sideways = ImageMath.stored(fromUpright: upright, orientation: 6)
+        let heic = try Encoders.heif(
+            sideways.pixels, width: sideways.width, height: sideways.height, channels: 3, quality: 80, orientation: 6)
+        let webp = try Encoders.webp(
+            sideways.pixels, width: sideways.width, height: sideways.height, channels: 3, quality: 80,
+            exifTIFF: Encoders.tiffWithOrientation(6, bigEndian: false))
+        try await withFreshDatabase { database, _ in
+            let service = try await TestService.make(database: database)
+            try await service.test { client in
+                let added = try await client.send(
+                    "/api/v1/add_user", multipart: .image(Self.obama, extra: ["name": "B", "birthdate": "1961-08-04"]))
+                let userID = try #require(added.body["user_id"] as? String)
+                for (format, bytes) in [("HEIC", heic), ("WebP", webp)] {
+                    let response = try await client.send("/api/v1/recognise_user", multipart: .image(bytes))
+                    #expect(response.status == .ok, "\(format)")
+                    #expect(response.body["message"] as? String == "Match found", "\(format)")
+                    let metadata = try #require(response.body["metadata"] as? [String: Any])
+                    #expect(metadata["user_id"] as? String == userID, "\(format)")
+                    // The box is in the upright picture's pixels: inside it, and upright-shaped (taller than wide).
+                    let box = try #require(metadata["box"] as? [String: Double])
+                    let (x, y) = (try #require(box["x"]), try #require(box["y"]))
+                    let (width, height) = (try #require(box["width"]), try #require(box["height"]))
+                    #expect(x >= 0 && y >= 0 && height > width, "\(format)")
+                    #expect(x + width <= Double(upright.width) + 1 && y + height <= Double(upright.height) + 1)
+                }
             }
         }
     }
