@@ -103,6 +103,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
             ],
+            resources: [.copy("Web")],
             swiftSettings: strictSwift
         ),
 

@@ -33,6 +33,18 @@ swift test --skip-build --scratch-path "$FACEMATRIX_BUILD" 2>&1 | tee "$results/
 log "running the model tooling tests"
 (cd "$FACEMATRIX_ROOT/tools" && "$FACEMATRIX_VENV/bin/python" -m pytest -q tests 2>&1) | tee "$results/python.log" || status=1
 
+# The try-it page in a real headless Chromium, against the service as `make run` starts it (the debug build just
+# made, over the same throw-away PostgreSQL, whose own database the Swift tests leave empty).
+log "running the browser test of the try-it page"
+browser_port=$(free_port)
+PORT=$browser_port HOST=127.0.0.1 LOG_LEVEL=warning "$FACEMATRIX_BUILD/debug/facematrix" serve &
+browser_service=$!
+trap 'kill $browser_service 2>/dev/null || true; cleanup' EXIT
+for _ in $(seq 120); do curl -sf "http://127.0.0.1:$browser_port/health/ready" >/dev/null && break; sleep 0.5; done
+"$FACEMATRIX_ROOT/scripts/browser-test.sh" \
+    "http://127.0.0.1:$browser_port" 2>&1 | tee "$results/browser.log" || status=1
+kill $browser_service 2>/dev/null && wait $browser_service 2>/dev/null || true
+
 # The runners' own closing lines, repeated last so they are never lost in a long log.
 echo
 echo "================ FaceMatrix test summary ================"
@@ -40,6 +52,8 @@ grep -E "Test run with .* (passed|failed)|Executed [1-9][0-9]* tests?" "$results
     echo "Swift tests: the runner printed no summary (exit status ${PIPESTATUS[0]})"
 grep -E "^[=]* ?[0-9]+ (passed|failed)|[0-9]+ (passed|failed|error)" "$results/python.log" | tail -n 1 ||
     echo "Model tooling tests: pytest printed no summary"
+grep -E "[0-9]+ (passed|failed|error)" "$results/browser.log" | tail -n 1 | sed 's/^/Browser test: /' ||
+    echo "Browser test: pytest printed no summary"
 if [ $status -eq 0 ]; then echo "RESULT: all tests passed"; else echo "RESULT: FAILED"; fi
 echo "========================================================="
 rm -rf "$results"

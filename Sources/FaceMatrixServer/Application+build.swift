@@ -46,9 +46,13 @@ public func buildApplication(
             ReadinessCheck(name: "onnxruntime") { ONNXRuntimeEnvironment.version },
             ReadinessCheck(name: "models") { "\(pipeline.modelName) \(pipeline.modelVersion)" },
         ]
+    let webDirectory = TryItPage.directory()
+    if webDirectory == nil {
+        logger.warning("the try-it page was not found (set FACEMATRIX_WEB_DIR); `/` answers 404")
+    }
     let router = buildRouter(
         checks: checks, service: service, metrics: metrics,
-        uploadLimit: configuration.pipeline.imageLimits.maxBytes + 1_048_576)
+        uploadLimit: configuration.pipeline.imageLimits.maxBytes + 1_048_576, webDirectory: webDirectory)
     var app = Application(
         router: router,
         configuration: .init(
@@ -65,18 +69,25 @@ public func buildApplication(
     return app
 }
 
-/// The router with every route and middleware; separate from `buildApplication` so tests can drive it directly.
+/// The router with every route and middleware, and the try-it page at `/` when `webDirectory` is given; separate from `buildApplication` so tests can drive it directly.
 public func buildRouter(
     checks: [ReadinessCheck],
     service: RecognitionService? = nil,
     metrics: PrometheusCollectorRegistry? = nil,
-    uploadLimit: Int = 11_000_000
+    uploadLimit: Int = 11_000_000,
+    webDirectory: String? = nil
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable()
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorMiddleware(routes: routes))
+    if let webDirectory {
+        // Asked only when no route matched (GET or HEAD); `..` is refused, so nothing outside the folder is served.
+        router.add(
+            middleware: FileMiddleware(
+                webDirectory, cacheControl: .init([(MediaType(type: .any), [.noCache])]), searchForIndexHtml: true))
+    }
     HealthRoutes(checks: checks).register(on: router)
     router.get("/openapi.yaml") { _, _ in
         Response(

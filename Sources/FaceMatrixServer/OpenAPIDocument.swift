@@ -23,12 +23,22 @@ public enum OpenAPIDocument {
                       properties:
                         image: {type: string, format: binary, description: "JPEG, PNG, WebP or HEIF (HEIC, AVIF)"}
                         threshold: {type: string, description: "A similarity threshold within the configured range"}
+                        all_faces:
+                          type: string
+                          enum: ["true", "false", "1", "0"]
+                          description: >-
+                            true: answer for every face (the most prominent first, at most FACEMATRIX_MAX_FACES)
+                            instead of the main face only
               responses:
                 "200":
-                  description: A match, or no match with an enrollment key
+                  description: >-
+                    A match, or no match with an enrollment key; with all_faces=true, one such answer per face
                   content:
                     application/json:
-                      schema: {$ref: "#/components/schemas/Recognition"}
+                      schema:
+                        oneOf:
+                          - {$ref: "#/components/schemas/Recognition"}
+                          - {$ref: "#/components/schemas/FaceRecognitions"}
                 "400": {$ref: "#/components/responses/Error"}
                 "413": {$ref: "#/components/responses/Error"}
                 "415": {$ref: "#/components/responses/Error"}
@@ -295,6 +305,54 @@ public enum OpenAPIDocument {
                     req_id: {type: string}
                     expiresAt: {type: string, format: date-time}
                 metadata: {$ref: "#/components/schemas/Metadata"}
+                requestId: {type: string}
+            FaceRecognition:
+              type: object
+              required: [decision, user_info, similarity, box, confidence, landmarks, quality, quality_shortfalls]
+              properties:
+                decision: {type: string, enum: [match, no_match]}
+                user_info:
+                  oneOf:
+                    - {$ref: "#/components/schemas/UserInfo"}
+                    - {type: "null"}
+                similarity: {type: [number, "null"], description: Similarity of the best candidate}
+                box: {$ref: "#/components/schemas/Box"}
+                confidence: {type: number}
+                landmarks: {$ref: "#/components/schemas/Landmarks"}
+                quality: {$ref: "#/components/schemas/Quality"}
+                req_id: {type: string, description: "An unmatched face good enough to enrol: its enrollment key"}
+                enrollmentKey:
+                  type: object
+                  required: [req_id, expiresAt]
+                  properties:
+                    req_id: {type: string}
+                    expiresAt: {type: string, format: date-time}
+                quality_shortfalls:
+                  type: array
+                  items: {type: string}
+                  description: "Why an unmatched face gets no enrollment key: what to change; empty otherwise"
+            FaceRecognitions:
+              type: object
+              required: [status, message, faces, metadata, requestId]
+              properties:
+                status: {type: string, enum: [success, failure], description: "success when any face matched"}
+                message: {type: string}
+                faces:
+                  type: array
+                  items: {$ref: "#/components/schemas/FaceRecognition"}
+                metadata:
+                  type: object
+                  required: [faces_detected, threshold, target_far, margin, gallery_size, model, timings_ms]
+                  properties:
+                    faces_detected: {type: integer, description: "All faces found, also those beyond the cap"}
+                    threshold: {type: number}
+                    target_far: {type: [number, "null"]}
+                    margin: {type: number}
+                    gallery_size: {type: integer}
+                    model: {$ref: "#/components/schemas/Model"}
+                    timings_ms:
+                      type: object
+                      additionalProperties: {type: number}
                 requestId: {type: string}
             NewUserByKey:
               type: object

@@ -55,8 +55,21 @@ struct RecognitionRoutes: Sendable {
             }
             threshold = value
         }
+        if try allFaces(fields.text["all_faces"]) {
+            let group = try await service.recogniseEveryFace(image: image, threshold: threshold)
+            return try jsonResponse(APIResponse.RecognisedFaces(group, service: service, requestID: context.requestID))
+        }
         let recognition = try await service.recognise(image: image, threshold: threshold)
         return try jsonResponse(APIResponse.Recognised(recognition, service: service, requestID: context.requestID))
+    }
+
+    /// `all_faces`: absent, `false` or `0` → the main face only; `true` or `1` → every face.
+    private func allFaces(_ raw: String?) throws -> Bool {
+        switch raw?.trimmingCharacters(in: .whitespaces).lowercased() {
+        case nil, "false", "0": return false
+        case "true", "1": return true
+        default: throw FaceMatrixError.validationFailed(field: "all_faces", reason: "must be true or false")
+        }
     }
 
     func verify(_ request: Request, _ context: AppRequestContext) async throws -> Response {

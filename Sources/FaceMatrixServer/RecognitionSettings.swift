@@ -19,6 +19,8 @@ public struct RecognitionSettings: Sendable {
     public var queueLimit = 256
     /// The longest expected wait a photo is admitted with; beyond it, 503 with the expected wait as Retry-After.
     public var waitBudget: Duration = .seconds(1)
+    /// Faces of a group photo looked up at most (`all_faces=true`).
+    public var maximumFacesPerPhoto = RecognitionService.Configuration.defaultMaximumFacesPerPhoto
 
     public init() {}
 
@@ -56,6 +58,8 @@ public struct RecognitionSettings: Sendable {
                 "FACEMATRIX_ENROLL_MIN_FRONTAL", default: standard.minimumFrontalScore, in: 0...1))
         queueLimit = try reader.integer("FACEMATRIX_MAX_QUEUE", default: queueLimit, in: 0...10_000)
         waitBudget = .milliseconds(try reader.integer("FACEMATRIX_MAX_WAIT_MS", default: 1_000, in: 0...600_000))
+        maximumFacesPerPhoto = try reader.integer(
+            "FACEMATRIX_MAX_FACES", default: maximumFacesPerPhoto, in: 1...100)
     }
 
     /// The decision rule: the model's calibration, with any overrides applied. A model without a calibration
@@ -76,6 +80,6 @@ public struct RecognitionSettings: Sendable {
         RecognitionService.Configuration(
             policy: try policy(calibrated: calibrated), enrollmentKeyLifetime: enrollmentKeyLifetime,
             allowedThresholds: allowedThresholds, quality: quality,
-            verificationThreshold: calibrated?.verification)
+            verificationThreshold: calibrated?.verification, maximumFacesPerPhoto: maximumFacesPerPhoto)
     }
 }

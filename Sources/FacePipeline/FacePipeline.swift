@@ -20,6 +20,8 @@ public struct FacePipeline: Sendable {
         case none
         /// Only the main face (see `FaceAnalysis.faces`), the one a recognition request is about.
         case main
+        /// The first `n` faces in main-face order: the most prominent ones, for a group photo.
+        case first(Int)
         case all
     }
 
@@ -98,6 +100,7 @@ public struct FacePipeline: Sendable {
             switch scope {
             case .none: 0
             case .main: min(1, aligned.count)
+            case .first(let count): min(max(count, 0), aligned.count)
             case .all: aligned.count
             }
         let embeddings = try await embedder.embed(Array(aligned.prefix(toEmbed)))

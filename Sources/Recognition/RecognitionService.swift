@@ -29,12 +29,17 @@ public struct RecognitionService: Sendable {
         /// 1:1 verification: same person when the similarity reaches this (the model's calibrated threshold; for an
         /// uncalibrated model, the operator's fixed threshold).
         public var verificationThreshold: Double
+        /// Faces of a group photo looked up at most (the most prominent ones); each costs an embedding and a search.
+        public var maximumFacesPerPhoto: Int
+
+        public static let defaultMaximumFacesPerPhoto = 10
 
         public init(
             policy: IdentificationPolicy, enrollmentKeyLifetime: Duration = .seconds(15 * 60),
             allowedThresholds: ClosedRange<Double> = 0.3...0.95, quality: QualityRequirements = QualityRequirements(),
-            verificationThreshold: Double? = nil
+            verificationThreshold: Double? = nil, maximumFacesPerPhoto: Int = defaultMaximumFacesPerPhoto
         ) {
+            self.maximumFacesPerPhoto = max(maximumFacesPerPhoto, 1)
             self.policy = policy
             self.verificationThreshold = verificationThreshold ?? policy.fixedThreshold ?? 1
             self.enrollmentKeyLifetime = enrollmentKeyLifetime
@@ -84,40 +89,122 @@ public struct RecognitionService: Sendable {
 
     /// Finds who is in the photo. No face → `.faceNotDetected`; nobody matching → an enrollment key.
     public func recognise(image: [UInt8], threshold override: Double? = nil) async throws -> Recognition {
+        try checkThreshold(override)
+        let (analysis, face, embedding) = try await analyzeMainFace(image)
+        let lookup = try await lookUp(embedding, override: override)
+        var recognition = Recognition(
+            decision: lookup.decision, user: lookup.user, face: face, facesDetected: analysis.faces.count,
+            threshold: threshold(forGallerySize: lookup.gallerySize, override: override),
+            targetFalseAcceptRate: targetFalseAcceptRate(override: override), gallerySize: lookup.gallerySize,
+            enrollmentKey: nil, timings: analysis.timings)
+        if lookup.user == nil {
+            recognition.enrollmentKey = try await issueEnrollmentKey(for: face, embedding: embedding)
+        }
+        return recognition
+    }
+
+    /// One face of a group photo and who it is.
+    public struct FaceIdentification: Sendable {
+        public var face: AnalyzedFace
+        public var decision: IdentificationDecision
+        /// The matched user, when there is one.
+        public var user: User?
+        /// For an unmatched face good enough to enrol: the key its owner can enrol with.
+        public var enrollmentKey: (id: String, expiresAt: Date)?
+        /// Why an unmatched face could not be enrolled (the enrolment quality minimums it misses); empty otherwise.
+        public var qualityShortfalls: [String]
+    }
+
+    /// Every face of a group photo, looked up one by one.
+    public struct GroupRecognition: Sendable {
+        /// The most prominent faces first (the main face leads), at most the requested number.
+        public var faces: [FaceIdentification]
+        /// All faces found, including those beyond the requested number.
+        public var facesDetected: Int
+        public var threshold: Double
+        public var targetFalseAcceptRate: Double?
+        public var gallerySize: Int
+        public var timings: StageTimings
+    }
+
+    /// Finds who each of the photo's most prominent faces is (main face first; at most
+    /// `configuration.maximumFacesPerPhoto`). Unmatched faces
+    /// that meet the enrolment quality minimums get an enrollment key each; the others say what they miss,
+    /// because a key that enrolment would refuse helps nobody. No face → `.faceNotDetected`.
+    public func recogniseEveryFace(image: [UInt8], threshold override: Double? = nil) async throws
+        -> GroupRecognition
+    {
+        try checkThreshold(override)
+        let analysis = try await analyze(image, embedding: .first(configuration.maximumFacesPerPhoto))
+        let embedded = analysis.faces.compactMap { face in face.embedding.map { (face, $0) } }
+        guard !embedded.isEmpty else { throw FaceMatrixError.faceNotDetected }
+        var faces: [FaceIdentification] = []
+        var gallerySize = 0
+        for (face, embedding) in embedded {
+            let lookup = try await lookUp(embedding, override: override)
+            gallerySize = lookup.gallerySize
+            var identification = FaceIdentification(
+                face: face, decision: lookup.decision, user: lookup.user, enrollmentKey: nil, qualityShortfalls: [])
+            if lookup.user == nil {
+                identification.qualityShortfalls = configuration.quality.shortfalls(of: face.quality)
+                if identification.qualityShortfalls.isEmpty {
+                    identification.enrollmentKey = try await issueEnrollmentKey(for: face, embedding: embedding)
+                }
+            }
+            faces.append(identification)
+        }
+        return GroupRecognition(
+            faces: faces, facesDetected: analysis.faces.count,
+            threshold: threshold(forGallerySize: gallerySize, override: override),
+            targetFalseAcceptRate: targetFalseAcceptRate(override: override), gallerySize: gallerySize,
+            timings: analysis.timings)
+    }
+
+    private func checkThreshold(_ override: Double?) throws {
         if let override, !configuration.allowedThresholds.contains(override) {
             let range = configuration.allowedThresholds
             throw FaceMatrixError.validationFailed(
                 field: "threshold", reason: "must be between \(range.lowerBound) and \(range.upperBound)")
         }
-        let (analysis, face, embedding) = try await analyzeMainFace(image)
+    }
+
+    private func threshold(forGallerySize size: Int, override: Double?) -> Double {
+        override ?? configuration.policy.threshold(forGallerySize: size)
+    }
+
+    /// nil when a fixed threshold (the operator's or the caller's) decides instead of the target.
+    private func targetFalseAcceptRate(override: Double?) -> Double? {
+        let policy = configuration.policy
+        return override != nil || policy.fixedThreshold != nil ? nil : policy.targetFalseAcceptRate
+    }
+
+    /// The open-set decision for one embedding, and the matched user as stored now.
+    private func lookUp(_ embedding: Embedding, override: Double?) async throws
+        -> (decision: IdentificationDecision, user: User?, gallerySize: Int)
+    {
         let search = try await store.searchUsers(similarTo: embedding, model: model)
         let decision = configuration.policy.decide(
             best: search.best, runnerUp: search.runnerUp, gallerySize: search.gallerySize, override: override)
-        let policy = configuration.policy
-        let threshold = override ?? policy.threshold(forGallerySize: search.gallerySize)
-        let fixed = override != nil || policy.fixedThreshold != nil
-        var recognition = Recognition(
-            decision: decision, user: nil, face: face, facesDetected: analysis.faces.count, threshold: threshold,
-            targetFalseAcceptRate: fixed ? nil : policy.targetFalseAcceptRate, gallerySize: search.gallerySize,
-            enrollmentKey: nil, timings: analysis.timings)
-        switch decision {
-        case .match(let candidate):
+        if case .match(let candidate) = decision {
             // The user may have been erased between the search and now; then they are not a match any more.
-            if let record = try await store.user(id: candidate.userID) {
-                recognition.user = record.user
-                return recognition
+            guard let record = try await store.user(id: candidate.userID) else {
+                return (.noMatch(best: nil), nil, search.gallerySize)
             }
-            recognition.decision = .noMatch(best: nil)
-        case .noMatch:
-            break
+            return (decision, record.user, search.gallerySize)
         }
+        return (decision, nil, search.gallerySize)
+    }
+
+    /// Keeps an unmatched face for `enrollmentKeyLifetime` so that its owner can enrol without uploading again.
+    private func issueEnrollmentKey(for face: AnalyzedFace, embedding: Embedding) async throws
+        -> (id: String, expiresAt: Date)
+    {
         let key = "req-" + randomHex(bytes: 16)
         let expiresAt = now().addingTimeInterval(configuration.enrollmentKeyLifetime.seconds)
         try await store.saveEnrollmentKey(
             key, face: EnrolledFace(embedding: embedding, detection: face.detection, quality: face.quality),
             model: model, expiresAt: expiresAt)
-        recognition.enrollmentKey = (key, expiresAt)
-        return recognition
+        return (key, expiresAt)
     }
 
     // MARK: Verify
@@ -222,12 +309,19 @@ public struct RecognitionService: Sendable {
         }
     }
 
-    private func analyzeMainFace(_ bytes: [UInt8]) async throws -> (FaceAnalysis, AnalyzedFace, Embedding) {
-        let analysis = try await limiter.run { try await analyzer.analyze(bytes, embedding: .main) }
+    private func analyze(_ bytes: [UInt8], embedding scope: FacePipeline.EmbeddingScope) async throws
+        -> FaceAnalysis
+    {
+        let analysis = try await limiter.run { try await analyzer.analyze(bytes, embedding: scope) }
         for (stage, milliseconds) in analysis.timings.milliseconds {
             Timer(label: "facematrix_pipeline_stage_seconds", dimensions: [("stage", stage)])
                 .recordNanoseconds(Int64(milliseconds * 1_000_000))
         }
+        return analysis
+    }
+
+    private func analyzeMainFace(_ bytes: [UInt8]) async throws -> (FaceAnalysis, AnalyzedFace, Embedding) {
+        let analysis = try await analyze(bytes, embedding: .main)
         guard let face = analysis.faces.first, let embedding = face.embedding else {
             throw FaceMatrixError.faceNotDetected
         }

@@ -55,6 +55,10 @@ import Testing
                     "/api/v1/add_user", json: ["name": "Barack", "birthdate": "1961-08-04", "req_id": key])
                 let id = try #require(created["user_id"] as? String)
                 _ = try await exchange("/api/v1/recognize_user", multipart: .image(obamaAgain))
+                let twoPeople = try TestData.bytes("face_recognition/examples/two_people.jpg")
+                let group = try await exchange(
+                    "/api/v1/recognise_user", multipart: .image(twoPeople, extra: ["all_faces": "true"]))
+                #expect((group["faces"] as? [Any])?.count == 2)
                 _ = try await exchange("/api/v1/users/\(id)", documented: "/api/v1/users/{id}", method: .get)
                 _ = try await exchange(
                     "/api/v1/users/\(id)/faces", documented: "/api/v1/users/{id}/faces", multipart: .image(obamaAgain))

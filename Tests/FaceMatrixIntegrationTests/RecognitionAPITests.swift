@@ -149,6 +149,74 @@ import Testing
         }
     }
 
+    /// A group photo: every face gets its own answer; unmatched faces their own enrollment key.
+    @Test func everyFaceOfAGroupPhotoIsRecognised() async throws {
+        let twoPeople = try TestData.bytes("face_recognition/examples/two_people.jpg")
+        let kitWithRose = try TestData.bytes("face_recognition/examples/knn_examples/test/kit_with_rose.jpg")
+        let sixFaces = try TestData.bytes("facenet-pytorch/multiface.jpg")
+        try await withFreshDatabase { database, _ in
+            let service = try await TestService.make(database: database, maximumFacesPerPhoto: 4)
+            try await service.test { client in
+                var enrolled: [String: String] = [:]
+                for (name, photo) in [("Barack Obama", Self.obama), ("Joe Biden", Self.biden)] {
+                    let added = try await client.send(
+                        "/api/v1/add_user", multipart: .image(photo, extra: ["name": name, "birthdate": "1950-01-01"]))
+                    enrolled[try #require(added.body["user_id"] as? String)] = name
+                }
+
+                let group = try await client.send(
+                    "/api/v1/recognise_user", multipart: .image(twoPeople, extra: ["all_faces": "true"]))
+                #expect(group.status == .ok)
+                #expect(group.body["status"] as? String == "success")
+                #expect(group.body["message"] as? String == "2 of 2 faces matched")
+                let faces = try #require(group.body["faces"] as? [[String: Any]])
+                let matched = faces.compactMap { ($0["user_info"] as? [String: Any])?["id"] as? String }
+                #expect(Set(matched) == Set(enrolled.keys))
+                #expect(faces.allSatisfy { $0["decision"] as? String == "match" && $0["req_id"] == nil })
+                let metadata = try #require(group.body["metadata"] as? [String: Any])
+                #expect(metadata["faces_detected"] as? Int == 2)
+                #expect(metadata["gallery_size"] as? Int == 2)
+
+                // Without the flag the answer is the main face's, as before.
+                let single = try await client.send("/api/v1/recognise_user", multipart: .image(twoPeople))
+                #expect(single.body["faces"] == nil)
+                #expect(single.body["message"] as? String == "Match found")
+                #expect((single.body["metadata"] as? [String: Any])?["faces_detected"] as? Int == 2)
+
+                // Two strangers: an enrollment key each, and either one can enrol.
+                let strangers = try await client.send(
+                    "/api/v1/recognise_user", multipart: .image(kitWithRose, extra: ["all_faces": "1"]))
+                #expect(strangers.body["status"] as? String == "failure")
+                let unknown = try #require(strangers.body["faces"] as? [[String: Any]])
+                #expect(unknown.count == 2)
+                let keys = unknown.compactMap { $0["req_id"] as? String }
+                #expect(keys.count == 2 && Set(keys).count == 2)
+                #expect(unknown.allSatisfy { ($0["quality_shortfalls"] as? [Any])?.isEmpty == true })
+                let added = try await client.send(
+                    "/api/v1/add_user", json: ["name": "Kit", "birthdate": "1986-12-26", "req_id": keys[0]])
+                #expect(added.status == .created)
+
+                // Six faces, four looked up: the most prominent, each with its own box.
+                let crowd = try await client.send(
+                    "/api/v1/recognise_user", multipart: .image(sixFaces, extra: ["all_faces": "true"]))
+                let crowdFaces = try #require(crowd.body["faces"] as? [[String: Any]])
+                #expect(crowdFaces.count == 4)
+                #expect((crowd.body["metadata"] as? [String: Any])?["faces_detected"] as? Int == 6)
+                let boxes = crowdFaces.compactMap { $0["box"] as? [String: Double] }
+                #expect(Set(boxes.map { "\($0["x"] ?? 0),\($0["y"] ?? 0)" }).count == 4)
+
+                try expectError(
+                    try await client.send(
+                        "/api/v1/recognise_user", multipart: .image(twoPeople, extra: ["all_faces": "maybe"])),
+                    status: .badRequest, code: 605, slug: "validation_failed")
+                try expectError(
+                    try await client.send(
+                        "/api/v1/recognise_user", multipart: .image(Self.noFace, extra: ["all_faces": "true"])),
+                    status: .badRequest, code: 601, slug: "face_not_detected")
+            }
+        }
+    }
+
     @Test func anExpiredKeyIsNotFound() async throws {
         try await withFreshDatabase { database, _ in
             let service = try await TestService.make(database: database, keyLifetime: .seconds(1))

@@ -9,29 +9,46 @@ import Testing
 /// The service's rules without a database or models: the in-memory store and an analyzer that answers from a
 /// table. (The same flows run against PostgreSQL and the real pipeline in the integration tests.)
 @Suite struct RecognitionServiceTests {
-    /// "Photos" are one byte naming a person: 1 and 2 are two photos of Ann, 3 is Bob, 9 is Ann blurred.
+    /// "Photos" are bytes naming people, one face per byte, the main face first: 1 and 2 are two photos of Ann,
+    /// 3 is Bob, 9 is Ann blurred, 8 is Cid blurred.
     struct TableAnalyzer: FaceAnalyzer {
         let model = ModelIdentity(name: "table", version: "1", dimension: 3)
 
         func analyze(_ bytes: [UInt8], embedding: FacePipeline.EmbeddingScope) async throws -> FaceAnalysis {
+            guard !bytes.isEmpty else { throw FaceMatrixError.faceNotDetected }
+            let embedded =
+                switch embedding {
+                case .none: 0
+                case .main: 1
+                case .first(let count): count
+                case .all: bytes.count
+                }
+            let faces = try bytes.enumerated().map { index, byte in
+                try Self.face(byte, at: Double(index) * 200, embedded: index < embedded)
+            }
+            return FaceAnalysis(imageWidth: 200 * bytes.count, imageHeight: 120, faces: faces, timings: StageTimings())
+        }
+
+        static func face(_ byte: UInt8, at x: Double, embedded: Bool) throws -> AnalyzedFace {
             let (vector, sharpness): ([Float], Double) =
-                switch bytes.first {
+                switch byte {
                 case 1: ([1, 0, 0], 500)
                 case 2: ([0.95, 0.3, 0], 500)
                 case 3: ([0, 1, 0], 500)
                 case 9: ([1, 0.05, 0], 2)
+                case 8: ([0, 0, 1], 2)
                 default: throw FaceMatrixError.faceNotDetected
                 }
             let landmarks = FaceLandmarks(
-                leftEye: Point(x: 30, y: 40), rightEye: Point(x: 70, y: 40), nose: Point(x: 50, y: 60),
-                mouthLeft: Point(x: 35, y: 80), mouthRight: Point(x: 65, y: 80))
+                leftEye: Point(x: x + 30, y: 40), rightEye: Point(x: x + 70, y: 40), nose: Point(x: x + 50, y: 60),
+                mouthLeft: Point(x: x + 35, y: 80), mouthRight: Point(x: x + 65, y: 80))
             let detection = DetectedFace(
-                box: BoundingBox(x: 0, y: 0, width: 100, height: 120), confidence: 0.99, landmarks: landmarks)
+                box: BoundingBox(x: x, y: 0, width: 100, height: 120), confidence: 0.99, landmarks: landmarks)
             let quality = FaceQuality(
                 confidence: 0.99, faceSize: 100, interocularDistance: 40, sharpness: sharpness, roll: 0, yaw: 0,
                 frontalScore: 1)
-            let face = AnalyzedFace(detection: detection, quality: quality, embedding: Embedding(normalizing: vector))
-            return FaceAnalysis(imageWidth: 100, imageHeight: 120, faces: [face], timings: StageTimings())
+            return AnalyzedFace(
+                detection: detection, quality: quality, embedding: embedded ? Embedding(normalizing: vector) : nil)
         }
     }
 
@@ -54,6 +71,35 @@ import Testing
                 policy: IdentificationPolicy(impostorTail: nil, margin: 0.1, fixedThreshold: 0.8),
                 enrollmentKeyLifetime: .seconds(60), quality: QualityRequirements(minimumSharpness: 10)),
             limiter: AdmissionLimiter(concurrency: 1, queueLimit: 1), now: { clock.now })
+    }
+
+    @Test func everyFaceIsLookedUpAndOnlyEnrollableStrangersGetAKey() async throws {
+        let ann = try await service.addUser(self.ann, face: .image([1]))
+        // Ann's second photo, Bob, and blurred Cid: a match, a stranger with a key, a stranger without one.
+        let group = try await service.recogniseEveryFace(image: [2, 3, 8])
+        #expect(group.facesDetected == 3 && group.faces.count == 3)
+        #expect(group.faces[0].user?.id == ann.user.id && group.faces[0].enrollmentKey == nil)
+        #expect(group.faces[1].user == nil && group.faces[1].enrollmentKey != nil)
+        #expect(group.faces[1].qualityShortfalls.isEmpty)
+        #expect(group.faces[2].face.detection.box.x == 400)
+        #expect(group.faces[2].user == nil && group.faces[2].enrollmentKey == nil)
+        #expect(group.faces[2].qualityShortfalls.count == 1)
+        // Bob's key enrols Bob.
+        let key = try #require(group.faces[1].enrollmentKey?.id)
+        let bob = try NewUser.validated(name: "Bob", birthdate: "1980-01-01", email: nil)
+        let created = try await service.addUser(bob, face: .enrollmentKey(key))
+        #expect(try await service.recognise(image: [3]).user?.id == created.user.id)
+    }
+
+    @Test func theNumberOfFacesLookedUpIsCapped() async throws {
+        var configuration = service.configuration
+        configuration.maximumFacesPerPhoto = 2
+        let capped = RecognitionService(
+            analyzer: service.analyzer, store: service.store, configuration: configuration, limiter: service.limiter)
+        let group = try await capped.recogniseEveryFace(image: [3, 1, 2, 3])
+        #expect(group.facesDetected == 4)
+        #expect(group.faces.map(\.face.detection.box.x) == [0, 200])
+        await #expect(throws: FaceMatrixError.faceNotDetected) { try await capped.recogniseEveryFace(image: []) }
     }
 
     @Test func unknownFaceGetsAKeyThatEnrolsOnce() async throws {

@@ -22,18 +22,20 @@ struct TestService {
 
     static func make(
         database: Database, keyLifetime: Duration = .seconds(900), uploadLimit: Int = 11_000_000,
-        concurrency: Int = 2, queueLimit: Int = 16
+        concurrency: Int = 2, queueLimit: Int = 16, maximumFacesPerPhoto: Int = 10
     ) async throws -> TestService {
         let store = PostgresFaceStore(database: database)
         let pipeline = TestModels.pipeline
         try await store.prepare(for: pipeline.model)
         var settings = RecognitionSettings()
         settings.enrollmentKeyLifetime = keyLifetime
+        settings.maximumFacesPerPhoto = maximumFacesPerPhoto
         let service = RecognitionService(
             analyzer: pipeline, store: store,
             configuration: try settings.serviceConfiguration(calibrated: TestModels.manifest.embedder.thresholds),
             limiter: AdmissionLimiter(concurrency: concurrency, queueLimit: queueLimit))
-        let router = buildRouter(checks: [], service: service, uploadLimit: uploadLimit)
+        let router = buildRouter(
+            checks: [], service: service, uploadLimit: uploadLimit, webDirectory: TryItPage.directory())
         return TestService(store: store, service: service, router: router, logger: nil)
     }
 }

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The real-browser test of the try-it page (Tests/Browser): Selenium drives Debian's headless Chromium through
+# recognise → no match → enrol → match → delete, and an invalid upload, against a service that is already running.
+# It does not start the service: the caller does. Installs what is missing first (Debian's chromium and
+# chromium-driver; a venv in $FACEMATRIX_CACHE/venv-browser from Tests/Browser/requirements.txt, rebuilt only
+# when that file changes), so a second run goes straight to the test.
+#
+# By hand, from the repository root:
+#   make run                                  # in one terminal: the service on :8080 (or any running instance)
+#   scripts/browser-test.sh http://127.0.0.1:8080
+#   FACEMATRIX_URL=http://127.0.0.1:8080 scripts/browser-test.sh -k invalid     # extra arguments go to pytest
+#
+# The service's base URL is argument 1 (when it starts with http:// or https://) or FACEMATRIX_URL. The test
+# enrols a person under a unique name and deletes them again; it needs the page at / and the shared photos in
+# ../shared/testdata/faces. FACEMATRIX_SCREENSHOT names the PNG taken at the match (default
+# $FACEMATRIX_CACHE/browser-test/try-page.png).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+APT_PACKAGES=(chromium chromium-driver)
+BROWSER_VENV="$FACEMATRIX_CACHE/venv-browser"
+REQUIREMENTS="$FACEMATRIX_ROOT/Tests/Browser/requirements.txt"
+
+if [ $# -gt 0 ] && [[ "$1" == http://* || "$1" == https://* ]]; then
+    FACEMATRIX_URL=$1
+    shift
+fi
+[ -n "${FACEMATRIX_URL:-}" ] ||
+    die "service URL" "pass the running service's base URL as argument 1 or in FACEMATRIX_URL, e.g. http://127.0.0.1:8080"
+FACEMATRIX_URL=${FACEMATRIX_URL%/}
+FACEMATRIX_SCREENSHOT=${FACEMATRIX_SCREENSHOT:-$FACEMATRIX_CACHE/browser-test/try-page.png}
+export FACEMATRIX_URL FACEMATRIX_SCREENSHOT
+
+install_browser() {
+    local missing=()
+    for package in "${APT_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing Debian packages: ${missing[*]}"
+    step "apt-get update" "check network access to the Debian mirror in /etc/apt/sources.list*" \
+        $SUDO apt-get update -q
+    step "apt-get install" "see apt's message above; is another apt/dpkg process holding the lock?" \
+        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+install_venv() {
+    local fingerprint
+    fingerprint=$(sha256sum "$REQUIREMENTS" | cut -c1-16)
+    if [ -x "$BROWSER_VENV/bin/python" ] && stamp_matches venv-browser "$fingerprint"; then
+        return 0
+    fi
+    log "creating the browser-test venv in $BROWSER_VENV"
+    step "python venv" "is python3-venv installed?" python3 -m venv --clear "$BROWSER_VENV"
+    step "pip install" "see pip's message above; the versions are pinned in Tests/Browser/requirements.txt" \
+        "$BROWSER_VENV/bin/pip" install -q --disable-pip-version-check -r "$REQUIREMENTS"
+    stamp_write venv-browser "$fingerprint"
+}
+
+check_service() {
+    curl -sf -o /dev/null --max-time 10 "$FACEMATRIX_URL/health/ready" ||
+        die "service" "nothing ready at $FACEMATRIX_URL/health/ready; start it first (make run) and pass its URL"
+}
+
+install_browser
+install_venv
+check_service
+mkdir -p "$(dirname "$FACEMATRIX_SCREENSHOT")"
+log "browser test against $FACEMATRIX_URL (screenshot: $FACEMATRIX_SCREENSHOT)"
+cd "$FACEMATRIX_ROOT"
+exec "$BROWSER_VENV/bin/python" -m pytest -p no:cacheprovider -v Tests/Browser "$@"
