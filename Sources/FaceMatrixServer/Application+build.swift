@@ -1,5 +1,5 @@
-import FaceMatrixCore
-import FacePipeline
+public import FaceMatrixCore
+public import FacePipeline
 public import FaceStore
 public import Hummingbird
 public import Logging
@@ -14,27 +14,12 @@ public func buildApplication(
     metrics: PrometheusCollectorRegistry,
     logger: Logger
 ) async throws -> some ApplicationProtocol {
-    let databaseConfiguration = try DatabaseConfiguration(url: configuration.databaseURL)
-    var databaseLogger = logger
-    databaseLogger[metadataKey: "component"] = "postgres"
-    let database = Database(configuration: databaseConfiguration, logger: databaseLogger)
-    let store = PostgresFaceStore(database: database)
-
-    let environment = try ONNXRuntimeEnvironment.shared()
-    let (pipeline, backend) = try configuration.pipeline.makePipeline(environment: environment)
-    let models = try FaceModels(
-        directory: configuration.pipeline.modelDirectory, embedder: configuration.pipeline.embedderName,
-        verifyChecksums: false)
-    let service = RecognitionService(
-        analyzer: pipeline, store: store,
-        configuration: try configuration.recognition.serviceConfiguration(calibrated: models.embedder.thresholds),
-        limiter: AdmissionLimiter(
-            concurrency: configuration.pipeline.inferenceWorkers, queueLimit: configuration.recognition.queueLimit,
-            waitBudget: configuration.recognition.waitBudget))
+    let stack = try RecognitionStack(configuration: configuration, logger: logger)
+    let (database, store, service, pipeline) = (stack.database, stack.store, stack.service, stack.pipeline)
     logger.info(
         "models loaded",
         metadata: [
-            "embedder": "\(pipeline.modelName) \(pipeline.modelVersion)", "runtime": "\(backend.runtimeDescription)",
+            "embedder": "\(pipeline.modelName) \(pipeline.modelVersion)", "runtime": "\(stack.runtimeDescription)",
             "policy": "\(service.configuration.policy.summary(forGallerySize: 1_000))",
         ])
     if configuration.recognition.identificationThreshold != nil, configuration.recognition.targetWasGiven {
@@ -67,6 +52,41 @@ public func buildApplication(
         try await prepareWhenReachable(store, model: service.model, logger: logger)
     }
     return app
+}
+
+/// What `serve` runs below HTTP, built once from the configuration: the PostgreSQL client, the store, the
+/// pipeline and the recognition service. Other entry points (`facematrix enrol-folder`) use it so that they take
+/// exactly the service's code path. Run `database.client` (a service) while using it.
+public struct RecognitionStack: Sendable {
+    public let database: Database
+    public let store: PostgresFaceStore
+    public let pipeline: FacePipeline
+    public let service: RecognitionService
+    /// The inference runtime, for the log.
+    public let runtimeDescription: String
+
+    /// - Parameter waitBudget: overrides `configuration.recognition.waitBudget` (a batch job waits its turn).
+    /// - Throws: `DatabaseConfiguration` errors for a bad `DATABASE_URL`, `ModelLoadingError` for a missing or
+    ///   damaged model, `AppConfiguration.InvalidValue` for an uncalibrated model without a fixed threshold.
+    public init(configuration: AppConfiguration, logger: Logger, waitBudget: Duration? = nil) throws {
+        let databaseConfiguration = try DatabaseConfiguration(url: configuration.databaseURL)
+        var databaseLogger = logger
+        databaseLogger[metadataKey: "component"] = "postgres"
+        database = Database(configuration: databaseConfiguration, logger: databaseLogger)
+        store = PostgresFaceStore(database: database)
+        let (pipeline, backend) = try configuration.pipeline.makePipeline(environment: ONNXRuntimeEnvironment.shared())
+        let models = try FaceModels(
+            directory: configuration.pipeline.modelDirectory, embedder: configuration.pipeline.embedderName,
+            verifyChecksums: false)
+        self.pipeline = pipeline
+        runtimeDescription = backend.runtimeDescription
+        service = RecognitionService(
+            analyzer: pipeline, store: store,
+            configuration: try configuration.recognition.serviceConfiguration(calibrated: models.embedder.thresholds),
+            limiter: AdmissionLimiter(
+                concurrency: configuration.pipeline.inferenceWorkers, queueLimit: configuration.recognition.queueLimit,
+                waitBudget: waitBudget ?? configuration.recognition.waitBudget))
+    }
 }
 
 /// The router with every route and middleware, and the try-it page at `/` when `webDirectory` is given; separate from `buildApplication` so tests can drive it directly.
@@ -125,7 +145,7 @@ struct ExtensionMissing: Error, CustomStringConvertible {
 
 /// Applies migrations and prepares the store at start. A database that is still starting up gets a few seconds
 /// before the service gives up.
-func prepareWhenReachable(_ store: PostgresFaceStore, model: ModelIdentity, logger: Logger, attempts: Int = 15)
+public func prepareWhenReachable(_ store: PostgresFaceStore, model: ModelIdentity, logger: Logger, attempts: Int = 15)
     async throws
 {
     for attempt in 1...attempts {

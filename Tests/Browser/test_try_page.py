@@ -2,7 +2,8 @@
 
 Needs a running service (FACEMATRIX_URL, its base URL) that serves the page, and the shared photos in
 ../shared/testdata/faces. scripts/browser-test.sh installs the browser and this test's venv and runs it.
-The happy path enrols one person under a unique name and deletes them again, also when a step fails.
+The happy path enrols one person under a unique name and deletes them again, also when a step fails; the group
+test ("Every face in the photo") enrols two people from the list of faces and deletes them the same way.
 """
 
 import json
@@ -25,6 +26,8 @@ FACES = ROOT.parent / "shared" / "testdata" / "faces" / "face_recognition" / "ex
 # Two photos of one person (labels.csv: barack_obama); the first must not be enrolled yet.
 PHOTO_1 = FACES / "obama.jpg"
 PHOTO_2 = FACES / "obama2.jpg"
+# Two people (Obama and Biden), neither of whom may be enrolled yet.
+GROUP_PHOTO = FACES / "two_people.jpg"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 WAIT_S = 60  # recognition takes well under a second; the margin is for a loaded CI machine
@@ -235,3 +238,131 @@ def test_api_key_is_asked_for_after_a_401_and_sent_from_then_on(driver, base_url
         assert not driver.find_element(By.ID, "api-key-form").is_displayed()
     finally:
         driver.execute_script("localStorage.removeItem('facematrix.apiKey')")
+
+
+def recognise_every_face(base_url, photo):
+    """POST /api/v1/recognise_user with all_faces=true straight to the API (for clean-up); {} when that fails."""
+    boundary = uuid.uuid4().hex
+    body = b"".join([
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"all_faces\"\r\n\r\ntrue\r\n".encode(),
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"{photo.name}\"\r\n"
+        "Content-Type: image/jpeg\r\n\r\n".encode(), photo.read_bytes(), f"\r\n--{boundary}--\r\n".encode()])
+    request = urllib.request.Request(base_url + "/api/v1/recognise_user", data=body, method="POST",
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
+    except (urllib.error.URLError, ValueError):
+        return {}
+
+
+def face_items(driver):
+    """The list of faces in every-face mode: (data-decision, text) per <li>, in order."""
+    return [(item.get_attribute("data-decision"), item.text)
+            for item in driver.find_elements(By.CSS_SELECTOR, "#faces > li")]
+
+
+def face_item(driver, number):
+    return driver.find_element(By.CSS_SELECTOR, f"#faces > li[data-face='{number}']")
+
+
+def group_drawing(driver):
+    """The boxes drawn for every face, and the colour of a pixel on each box's left edge."""
+    return driver.execute_script("""
+        const c = document.getElementById('canvas');
+        const boxes = (c.dataset.faceBoxes || '').split(';').filter(Boolean).map(b => b.split(',').map(Number));
+        return {drawn: c.dataset.drawn, boxes: c.dataset.boxes, width: c.width, height: c.height,
+                rects: boxes, colors: (c.dataset.faceColors || '').split(';').filter(Boolean),
+                landmarks: c.dataset.landmarks,
+                pixels: boxes.map(([x, y, w, h]) =>
+                    Array.from(c.getContext('2d').getImageData(x, y + Math.floor(h / 2), 1, 1).data.slice(0, 3)))};
+    """)
+
+
+def test_every_face_of_a_group_photo_enrolled_from_the_list(driver, base_url):
+    assert GROUP_PHOTO.is_file(), f"{GROUP_PHOTO} is missing: the shared test photos belong in ../shared/testdata/faces"
+    driver.get_log("browser")  # what earlier tests left there (an invalid upload's 400) is theirs
+    driver.get(base_url + "/")
+    created = []
+    tag = uuid.uuid4().hex[:8]
+    try:
+        checkbox = driver.find_element(By.ID, "all-faces")
+        assert driver.execute_script("return document.getElementById('all-faces').labels.length") >= 1
+        assert not checkbox.is_selected(), "#all-faces must be off by default"
+        checkbox.click()
+        assert driver.execute_script("return localStorage.getItem('facematrix.allFaces')") == "true"
+        driver.refresh()
+        checkbox = wait(driver).until(EC.presence_of_element_located((By.ID, "all-faces")))
+        wait(driver).until(lambda d: checkbox.is_selected())  # remembered
+
+        state = recognise(driver, GROUP_PHOTO)
+        assert state == "faces", page_summary(driver)
+        faces = face_items(driver)
+        if any(decision == "match" for decision, _ in faces):
+            pytest.fail(f"someone in {GROUP_PHOTO.name} is already enrolled here ({faces}); this test needs a service "
+                        "where neither is: delete those users (DELETE /api/v1/users/ID) or use a fresh database")
+        assert [decision for decision, _ in faces] == ["no_match", "no_match"], faces
+        assert "2 faces looked up" in text(driver, "decision"), text(driver, "decision")
+        for number in (1, 2):
+            assert face_item(driver, number).find_element(By.CSS_SELECTOR, "button.face-enrol").is_displayed()
+        drawing = group_drawing(driver)
+        assert drawing["drawn"] == "faces" and drawing["boxes"] == "2" and drawing["landmarks"] == "10", drawing
+
+        names = {1: f"Group {tag} One", 2: f"Group {tag} Two"}
+        for number, name in names.items():
+            face_item(driver, number).find_element(By.CSS_SELECTOR, "button.face-enrol").click()
+            form = visible(driver, "enrol-form")
+            assert form.get_attribute("data-face") == str(number)
+            heading = driver.find_element(By.ID, "enrol-heading").get_attribute("textContent")
+            assert heading == f"Enrol face {number}", heading  # (shown in capitals by the style sheet)
+            assert driver.switch_to.active_element == driver.find_element(By.ID, "enrol-name")
+            driver.find_element(By.ID, "enrol-name").send_keys(name)
+            driver.execute_script(
+                "const i = document.getElementById('enrol-birthdate'); i.value = arguments[0];"
+                "i.dispatchEvent(new Event('input', {bubbles: true}));", "1950-01-0" + str(number))
+            result = driver.find_element(By.ID, "result")
+            before = result.get_attribute("data-seq")
+            driver.find_element(By.ID, "enrol-submit").click()
+            enrolled = visible(driver, "enrolled")
+            wait(driver).until(lambda d: name in enrolled.text)
+            match = re.search(r"usr_[0-9a-f]+", enrolled.text)
+            assert match and f"face {number}" in enrolled.text, f"{enrolled.text!r}; {page_summary(driver)}"
+            created.append(match.group(0))
+            # The page recognises the same photo again by itself.
+            wait(driver).until(lambda d: result.get_attribute("data-seq") != before
+                               and result.get_attribute("data-state") not in ("busy", "idle"))
+            assert result.get_attribute("data-state") == "faces", page_summary(driver)
+            item = face_item(driver, number)
+            assert item.get_attribute("data-decision") == "match", face_items(driver)
+            assert name in item.text and match.group(0) in item.text, item.text
+            # 1.000 is possible: the face was enrolled from this very photo.
+            assert re.search(r"similarity [01]\.\d{3} · threshold 0\.\d{3}", item.text), item.text
+
+        faces = face_items(driver)
+        assert [decision for decision, _ in faces] == ["match", "match"], faces
+        for (_, item_text), name in zip(faces, names.values()):
+            assert name in item_text, faces
+        drawing = group_drawing(driver)
+        assert drawing["drawn"] == "faces" and drawing["boxes"] == "2", drawing
+        assert len(drawing["rects"]) == 2 and drawing["colors"] == ["0,200,140", "0,200,140"], drawing
+        for (x, y, w, h), pixel in zip(drawing["rects"], drawing["pixels"]):
+            assert 0 <= x and 0 <= y and w > 40 and h > 40 and x + w <= drawing["width"] and y + h <= drawing["height"]
+            assert all(abs(a - b) <= 8 for a, b in zip(pixel, (0, 200, 140))), drawing
+        assert not driver.find_element(By.ID, "delete-user").is_displayed()  # delete is for one face only
+        assert "total" in text(driver, "timings") and "2 faces looked up" in text(driver, "decision")
+
+        screenshot = os.environ.get("FACEMATRIX_SCREENSHOT_GROUP")
+        if screenshot:
+            driver.execute_script("window.scrollTo(0, 0)")
+            assert driver.save_screenshot(screenshot), f"could not write {screenshot}"
+        errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+        assert not errors, errors
+    finally:
+        # The users the page reported, and any the service now finds in the photo under this test's names.
+        for face in recognise_every_face(base_url, GROUP_PHOTO).get("faces", []):
+            user = face.get("user_info") or {}
+            if user.get("name", "").startswith(f"Group {tag} ") and user["id"] not in created:
+                created.append(user["id"])
+        for user_id in created:
+            call_api(base_url, "DELETE", f"/api/v1/users/{user_id}")
+        driver.execute_script("localStorage.removeItem('facematrix.allFaces')")

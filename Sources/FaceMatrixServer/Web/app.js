@@ -1,13 +1,19 @@
-// FaceMatrix "try it" page: recognise a photo, draw what the service found, enrol or delete the person.
+// FaceMatrix "try it" page: recognise a photo, draw what the service found, enrol or delete the person; with
+// "Every face in the photo", recognise every face of a group photo and enrol the unknown ones from the list.
 // Plain browser JavaScript, no build step; every value from the service is inserted as text, never as HTML.
 'use strict';
 
 const $ = (id) => document.getElementById(id);
 const KEY_STORAGE = 'facematrix.apiKey';
+const ALL_FACES_STORAGE = 'facematrix.allFaces';
 const BOX_COLOR = { match: [0, 200, 140], other: [255, 176, 0] };
 const MARK_COLOR = [255, 64, 129];
 
-const state = { seq: 0, reqId: null, user: null, memoryKey: null, stream: null };
+const state = {
+  seq: 0, reqId: null, user: null, memoryKey: null, stream: null,
+  file: null, // the photo on the page, recognised again after an enrolment from the list of faces
+  enrolFace: null, // the number of the face the enrol form is bound to (every-face mode)
+};
 
 // ---- API -------------------------------------------------------------------------------------------------------
 
@@ -20,6 +26,15 @@ class ApiError extends Error {
 
 function storedKey() {
   try { return localStorage.getItem(KEY_STORAGE) || state.memoryKey; } catch { return state.memoryKey; }
+}
+
+/** localStorage that may be disabled: null or nothing instead of an exception. */
+function readSetting(name) {
+  try { return localStorage.getItem(name); } catch { return null; }
+}
+
+function writeSetting(name, value) {
+  try { localStorage.setItem(name, value); } catch { /* storage disabled: the setting lasts until the page closes */ }
 }
 
 function storeKey(key) {
@@ -151,16 +166,16 @@ function drawPlaceholder(message) {
   ctx.textBaseline = 'middle';
   ctx.fillText(message, canvas.width / 2, canvas.height / 2);
   canvas.dataset.drawn = 'none';
-  delete canvas.dataset.box;
+  for (const key of ['box', 'boxes', 'faceBoxes', 'faceColors']) delete canvas.dataset[key];
   canvas.setAttribute('aria-label', message);
   show('legend', false);
 }
 
-/** Draws the photo, and the face box and landmarks when the service found them. */
-function drawScene(picture, metadata, label, matched) {
+/** Draws the photo over the whole canvas; null (and a placeholder) when the browser cannot show it. */
+function drawPhoto(picture) {
   if (!picture) {
     drawPlaceholder('The browser cannot show this file');
-    return;
+    return null;
   }
   const canvas = $('canvas');
   const ctx = canvas.getContext('2d');
@@ -169,34 +184,57 @@ function drawScene(picture, metadata, label, matched) {
   canvas.width = width;
   canvas.height = height;
   ctx.drawImage(picture, 0, 0, width, height);
-  const box = metadata && metadata.box;
-  if (!box) {
-    canvas.dataset.drawn = 'photo';
-    delete canvas.dataset.box;
-    canvas.setAttribute('aria-label', `The photo, ${width} × ${height} pixels`);
-    show('legend', false);
-    return;
-  }
-  const line = Math.max(2, Math.round(Math.max(width, height) / 200));
-  const color = matched ? BOX_COLOR.match : BOX_COLOR.other;
-  const [x, y, w, h] = [box.x, box.y, box.width, box.height].map(Math.round);
+  for (const key of ['box', 'boxes', 'faceBoxes', 'faceColors']) delete canvas.dataset[key];
+  return { canvas, ctx, width, height };
+}
+
+/** Line width and label size for a photo of this size. */
+function strokeFor(width, height) {
+  return {
+    line: Math.max(2, Math.round(Math.max(width, height) / 200)),
+    size: Math.max(12, Math.round(Math.max(width, height) / 40)),
+  };
+}
+
+/** The label, shortened with an ellipsis to fit the width. */
+function fitLabel(ctx, label, maxWidth) {
+  if (ctx.measureText(label).width <= maxWidth) return label;
+  let cut = label;
+  while (cut.length > 1 && ctx.measureText(`${cut}…`).width > maxWidth) cut = cut.slice(0, -1);
+  return `${cut.trimEnd()}…`;
+}
+
+/**
+ * One face: its box, a label tag above it (below or inside when there is no room), its landmarks. With `room` (many
+ * faces: how far the tag may reach to the right before the next face) the label is sized by the face rather than the
+ * photo and shortened to fit.
+ */
+function drawFace(scene, face, color, label, room = null) {
+  const compact = room !== null;
+  const { ctx, width, height } = scene;
+  const stroke = strokeFor(width, height);
+  const line = stroke.line;
+  const [x, y, w, h] = [face.box.x, face.box.y, face.box.width, face.box.height].map(Math.round);
+  const size = compact ? Math.max(12, Math.min(stroke.size, Math.round(h / 8))) : stroke.size;
   ctx.lineWidth = line;
   ctx.strokeStyle = rgb(color);
   ctx.strokeRect(x, y, w, h);
   if (label) {
-    const size = Math.max(12, Math.round(Math.max(width, height) / 40));
     ctx.font = `600 ${size}px system-ui, sans-serif`;
     const pad = Math.round(size / 3);
+    if (compact) label = fitLabel(ctx, label, Math.max(w + line, 4 * size, room) - 2 * pad);
     const tagWidth = ctx.measureText(label).width + 2 * pad;
     const tagHeight = size + 2 * pad;
-    const tagY = y - line / 2 - tagHeight >= 0 ? y - line / 2 - tagHeight : y + h + line / 2;
+    let tagY = y - line / 2 - tagHeight;
+    if (tagY < 0) tagY = y + h + line / 2 + tagHeight <= height ? y + h + line / 2 : y + line / 2;
+    const tagX = Math.max(0, Math.min(x - line / 2, width - tagWidth));
     ctx.fillStyle = rgb(color);
-    ctx.fillRect(x - line / 2, tagY, tagWidth, tagHeight);
+    ctx.fillRect(tagX, tagY, tagWidth, tagHeight);
     ctx.fillStyle = '#111';
     ctx.textBaseline = 'top';
-    ctx.fillText(label, x - line / 2 + pad, tagY + pad);
+    ctx.fillText(label, tagX + pad, tagY + pad);
   }
-  const points = Object.values((metadata && metadata.landmarks) || {});
+  const points = Object.values(face.landmarks || {});
   for (const point of points) {
     ctx.beginPath();
     ctx.arc(point.x, point.y, line * 1.6, 0, 2 * Math.PI);
@@ -206,11 +244,29 @@ function drawScene(picture, metadata, label, matched) {
     ctx.strokeStyle = '#fff';
     ctx.stroke();
   }
+  return { rect: [x, y, w, h], line, landmarks: points.length };
+}
+
+/** Draws the photo, and the face box and landmarks when the service found them. */
+function drawScene(picture, metadata, label, matched) {
+  const scene = drawPhoto(picture);
+  if (!scene) return;
+  const { canvas, width, height } = scene;
+  setLegend(false);
+  if (!(metadata && metadata.box)) {
+    canvas.dataset.drawn = 'photo';
+    canvas.setAttribute('aria-label', `The photo, ${width} × ${height} pixels`);
+    show('legend', false);
+    return;
+  }
+  const color = matched ? BOX_COLOR.match : BOX_COLOR.other;
+  const drawn = drawFace(scene, metadata, color, label);
+  const [x, y, w, h] = drawn.rect;
   canvas.dataset.drawn = 'box';
-  canvas.dataset.box = [x, y, w, h].join(',');
-  canvas.dataset.line = String(line);
+  canvas.dataset.box = drawn.rect.join(',');
+  canvas.dataset.line = String(drawn.line);
   canvas.dataset.boxColor = color.join(',');
-  canvas.dataset.landmarks = String(points.length);
+  canvas.dataset.landmarks = String(drawn.landmarks);
   canvas.setAttribute('aria-label',
     `The photo, ${width} × ${height} pixels, with the face box at x ${x}, y ${y}, ${w} × ${h}`
     + (label ? `, labelled ${label}` : ''));
@@ -218,30 +274,91 @@ function drawScene(picture, metadata, label, matched) {
   show('legend');
 }
 
+/** Every face of a group answer, numbered in the order returned: green with the name for a match, amber otherwise. */
+function drawFaces(picture, faces) {
+  const scene = drawPhoto(picture);
+  if (!scene) return;
+  const { canvas, width, height } = scene;
+  const boxes = faces.map((face) => face.box);
+  /** From the box's left edge to the nearest face on its right at about the same height (where its tag sits). */
+  const room = (box) => boxes.reduce((right, other) => {
+    const near = other !== box && other.x > box.x
+      && other.y < box.y + box.height * 1.3 && other.y + other.height > box.y - box.height * 0.3;
+    return near ? Math.min(right, other.x - box.height / 20) : right;
+  }, width) - box.x;
+  const drawn = faces.map((face, index) => {
+    const matched = face.decision === 'match';
+    const color = matched ? BOX_COLOR.match : BOX_COLOR.other;
+    const label = matched && face.user_info ? `${index + 1} ${face.user_info.name}` : String(index + 1);
+    return { ...drawFace(scene, face, color, label, room(face.box)), color, label, matched };
+  });
+  canvas.dataset.drawn = 'faces';
+  canvas.dataset.boxes = String(drawn.length);
+  canvas.dataset.faceBoxes = drawn.map((d) => d.rect.join(',')).join(';');
+  canvas.dataset.faceColors = drawn.map((d) => d.color.join(',')).join(';');
+  canvas.dataset.line = String(drawn.length ? drawn[0].line : strokeFor(width, height).line);
+  canvas.dataset.landmarks = String(drawn.reduce((sum, d) => sum + d.landmarks, 0));
+  const described = drawn.map((d) => (d.matched ? `face ${d.label} (match)` : `face ${d.label} (no match)`));
+  canvas.setAttribute('aria-label', `The photo, ${width} × ${height} pixels, with ${drawn.length} face `
+    + `${drawn.length === 1 ? 'box' : 'boxes'}${described.length ? `: ${described.join(', ')}` : ''}`);
+  setLegend(true);
+  show('legend', drawn.length > 0);
+}
+
+/** The legend: one box key for the single face, a match key and a no-match key for every face. */
+function setLegend(group) {
+  $('legend-box').textContent = group ? 'match' : 'face box';
+  $('legend').style.setProperty('--box', rgb(BOX_COLOR.match));
+  show('legend-other', group);
+}
+
 // ---- recognition -------------------------------------------------------------------------------------------------
 
-function resetResult() {
+/** Puts the enrol form back in its place (it moves into the list of faces) and back to one face. */
+function homeEnrolForm() {
+  const form = $('enrol-form');
+  if (form.nextElementSibling !== $('enrolled')) $('result').insertBefore(form, $('enrolled'));
+  $('enrol-heading').textContent = 'Enrol this person';
+  form.removeAttribute('data-face');
+  state.enrolFace = null;
+}
+
+function resetResult(keepEnrolled = false) {
   clearMessages();
-  for (const id of ['matched', 'enrol-form', 'enrolled', 'details']) show(id, false);
+  homeEnrolForm();
+  for (const id of ['matched', 'enrol-form', 'details', 'faces']) show(id, false);
+  if (!keepEnrolled) show('enrolled', false);
+  $('faces').replaceChildren();
   state.reqId = null;
   state.user = null;
 }
 
-async function recognise(file) {
+const allFaces = () => $('all-faces').checked;
+
+/** Recognises the photo: its main face, or every face when the checkbox is on. */
+async function recognise(file, { keepEnrolled = false } = {}) {
   const seq = ++state.seq;
-  resetResult();
+  const everyFace = allFaces();
+  state.file = file;
+  resetResult(keepEnrolled);
   $('result').dataset.seq = String(seq);
   $('result').dataset.state = 'busy';
   $('decision').textContent = 'Looking at the photo…';
   $('photo-name').textContent = `${file.name || 'photo'}, ${Math.max(1, Math.round(file.size / 1024))} KB`;
-  setBusy('Looking for a face…');
+  setBusy(everyFace ? 'Looking for every face…' : 'Looking for a face…');
   const picture = loadPicture(file);
   picture.then((pic) => { if (seq === state.seq && $('result').dataset.state === 'busy') drawScene(pic, null); });
   const form = new FormData();
   form.append('image', file, file.name || 'photo.jpg');
+  if (everyFace) form.append('all_faces', 'true');
   try {
     const data = await api('POST', '/api/v1/recognise_user', form);
     if (seq !== state.seq) return;
+    if (Array.isArray(data.faces)) {
+      drawFaces(await picture, data.faces);
+      showFaces(data);
+      return;
+    }
     const user = data.status === 'success' ? data.user_info : null;
     drawScene(await picture, data.metadata, user ? user.name : null, Boolean(user));
     showRecognition(data);
@@ -300,6 +417,8 @@ function ordered(object, order) {
 }
 
 function showDetails(meta) {
+  show('similarity-section');
+  show('quality-section');
   const similarity = meta.similarity;
   const threshold = meta.threshold;
   const clamp = (v) => Math.min(1, Math.max(0, v));
@@ -324,6 +443,126 @@ function showDetails(meta) {
   show('details');
 }
 
+// ---- every face ------------------------------------------------------------------------------------------------
+
+/** "0.712" against the threshold, with a small meter; "none" when nobody is enrolled. */
+function similarityLine(similarity, threshold) {
+  const clamp = (v) => Math.min(1, Math.max(0, v));
+  const known = typeof similarity === 'number';
+  const fill = el('div', { className: 'meter-fill' });
+  fill.style.width = `${known ? clamp(similarity) * 100 : 0}%`;
+  const mark = el('div', { className: 'meter-mark' });
+  mark.style.left = `${typeof threshold === 'number' ? clamp(threshold) * 100 : 0}%`;
+  const meter = el('div', { className: 'meter small' }, fill, mark);
+  meter.setAttribute('aria-hidden', 'true');
+  meter.classList.toggle('passes', known && similarity >= threshold);
+  return [meter, el('p', { className: 'face-similarity' },
+    'similarity ', el('strong', { textContent: known ? similarity.toFixed(3) : 'none' }),
+    ' · threshold ', el('strong', { textContent: num(threshold) }),
+    known ? '' : ' (nobody to compare with)')];
+}
+
+/** "3 faces looked up", or "4 of 6 faces looked up" when the service capped them. */
+function lookedUp(shown, detected) {
+  const noun = (n) => (n === 1 ? 'face' : 'faces');
+  if (typeof detected === 'number' && detected > shown) return `${shown} of ${detected} faces looked up`;
+  return `${shown} ${noun(shown)} looked up`;
+}
+
+/** The answer for every face: a numbered list matching the numbers on the canvas, and the shared facts. */
+function showFaces(data) {
+  const meta = data.metadata || {};
+  const faces = data.faces;
+  const matches = faces.filter((face) => face.decision === 'match').length;
+  const capped = typeof meta.faces_detected === 'number' && meta.faces_detected > faces.length;
+  $('result').dataset.state = 'faces';
+  $('result').dataset.faces = String(faces.length);
+  $('result').dataset.matches = String(matches);
+  const badges = [];
+  if (matches) {
+    const text = `${matches} ${matches === 1 ? 'match' : 'matches'}`;
+    badges.push(el('span', { className: 'badge ok', textContent: text }));
+  }
+  if (faces.length - matches) {
+    badges.push(el('span', { className: 'badge no', textContent: `${faces.length - matches} no match` }));
+  }
+  $('decision').replaceChildren(...badges.flatMap((badge) => [badge, ' ']),
+    el('span', { id: 'faces-looked-up', textContent: lookedUp(faces.length, meta.faces_detected) }),
+    capped ? el('span', { className: 'hint', textContent: ' (the most prominent; the service caps them)' }) : '');
+  $('faces').replaceChildren(...faces.map((face, index) => faceItem(face, index + 1, meta)));
+  show('faces', faces.length > 0);
+
+  show('similarity-section', false);
+  show('quality-section', false);
+  fillFacts('summary', [
+    ['faces in the photo', String(meta.faces_detected ?? '—')],
+    ['faces looked up', String(faces.length)],
+    ['enrolled people', String(meta.gallery_size ?? '—')],
+    ['threshold (every face)', num(meta.threshold)],
+    ['target false-accept rate',
+      typeof meta.target_far === 'number' ? `${meta.target_far * 100} %` : 'fixed threshold'],
+    ['model', meta.model ? `${meta.model.name} ${meta.model.version}` : '—'],
+  ]);
+  fillFacts('timings', ordered(meta.timings_ms, STAGES).map(([key, value]) => [key, num(value, 1)]));
+  show('details');
+}
+
+/** One face of the list: number, decision, who, similarity against the threshold, and how to enrol it. */
+function faceItem(face, number, meta) {
+  const matched = face.decision === 'match';
+  const user = face.user_info;
+  const head = el('p', { className: 'face-head' },
+    el('span', { className: `badge ${matched ? 'ok' : 'no'}`, textContent: matched ? 'Match' : 'No match' }), ' ');
+  if (matched && user) {
+    head.append(el('strong', { className: 'face-name', textContent: user.name }), ' ', code(user.id));
+  } else {
+    head.append(meta.gallery_size === 0 ? 'nobody is enrolled yet' : 'nobody enrolled is similar enough');
+  }
+  const q = face.quality || {};
+  const quality = el('p', { className: 'face-quality' },
+    `face ${num(q.face_size, 0)} px · frontal ${num(q.frontal_score, 2)} · sharpness ${num(q.sharpness, 0)}`);
+  const body = el('div', { className: 'face-body' }, head, ...similarityLine(face.similarity, meta.threshold), quality);
+  const reqId = face.req_id || (face.enrollmentKey && face.enrollmentKey.req_id) || null;
+  if (!matched && reqId) {
+    const button = el('button', { type: 'button', className: 'face-enrol', textContent: 'Enrol…' });
+    button.setAttribute('aria-label', `Enrol face ${number}`);
+    button.setAttribute('aria-expanded', 'false');
+    button.addEventListener('click', () => openEnrolForFace(number, reqId, face.enrollmentKey, button));
+    body.append(el('div', { className: 'row' }, button));
+  } else if (!matched) {
+    const reasons = (face.quality_shortfalls || []).filter(Boolean);
+    body.append(el('p', { className: 'face-why' },
+      el('strong', { textContent: 'Cannot be enrolled from this photo: ' }),
+      reasons.length ? reasons.join('; ') : 'the service gave no enrollment key.'));
+  }
+  const item = el('li', { className: 'face' },
+    el('span', { className: `face-number ${matched ? 'ok' : 'no'}`, textContent: String(number) }), body);
+  item.dataset.decision = matched ? 'match' : 'no_match';
+  item.dataset.face = String(number);
+  if (matched && user) item.dataset.userId = user.id;
+  return item;
+}
+
+/** Moves the enrol form under the chosen face and binds it to that face's enrollment key. */
+function openEnrolForFace(number, reqId, key, button) {
+  const form = $('enrol-form');
+  for (const other of document.querySelectorAll('#faces .face-enrol')) other.setAttribute('aria-expanded', 'false');
+  if (state.enrolFace !== number) form.reset();
+  state.reqId = reqId;
+  state.enrolFace = number;
+  $('enrol-heading').textContent = `Enrol face ${number}`;
+  form.dataset.face = String(number);
+  const expires = key && key.expiresAt;
+  $('enrol-expiry').textContent = expires
+    ? `Face ${number} is kept for enrolment until ${new Date(expires).toLocaleTimeString()}.` : '';
+  $('enrol-birthdate').max = new Date().toISOString().slice(0, 10);
+  button.closest('.face-body').append(form);
+  button.setAttribute('aria-expanded', 'true');
+  clearMessages();
+  show('enrol-form');
+  $('enrol-name').focus();
+}
+
 // ---- enrol and delete --------------------------------------------------------------------------------------------
 
 async function enrol(event) {
@@ -337,11 +576,21 @@ async function enrol(event) {
   clearMessages();
   $('enrol-submit').disabled = true;
   setBusy('Enrolling…');
+  const face = state.enrolFace;
   try {
     const data = await api('POST', '/api/v1/add_user', body);
     show('enrol-form', false);
     form.reset();
     state.reqId = null;
+    if (face !== null && state.file) {
+      $('enrolled').replaceChildren(`Enrolled face ${face} as ${name}, `, code(data.user_id),
+        '. Looking at the photo again…');
+      show('enrolled');
+      homeEnrolForm();
+      await recognise(state.file, { keepEnrolled: true });
+      $('enrolled').replaceChildren(`Enrolled face ${face} as ${name}, `, code(data.user_id), '.');
+      return;
+    }
     $('enrolled').replaceChildren(`Enrolled ${name} as `, code(data.user_id),
       '. Upload another photo of them to see the match.');
     show('enrolled');
@@ -429,6 +678,11 @@ function start() {
     const file = event.target.files[0];
     event.target.value = ''; // choosing the same file again recognises it again
     if (file) recognise(file);
+  });
+  $('all-faces').checked = readSetting(ALL_FACES_STORAGE) === 'true';
+  $('all-faces').addEventListener('change', () => {
+    writeSetting(ALL_FACES_STORAGE, String(allFaces()));
+    if (state.file) recognise(state.file); // the photo on the page, in the other mode
   });
   $('enrol-form').addEventListener('submit', enrol);
   $('delete-user').addEventListener('click', deleteUser);
