@@ -215,7 +215,7 @@ function drawFace(scene, face, color, label, room = null) {
   const stroke = strokeFor(width, height);
   const line = stroke.line;
   const [x, y, w, h] = [face.box.x, face.box.y, face.box.width, face.box.height].map(Math.round);
-  const size = compact ? Math.max(12, Math.min(stroke.size, Math.round(h / 8))) : stroke.size;
+  const size = compact ? Math.max(12, Math.min(stroke.size, Math.round(h / 9))) : stroke.size;
   ctx.lineWidth = line;
   ctx.strokeStyle = rgb(color);
   ctx.strokeRect(x, y, w, h);
