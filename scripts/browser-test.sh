@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The real-browser test of the try-it page (Tests/Browser): Selenium drives Debian's headless Chromium through
-# recognise → no match → enrol → match → delete, and an invalid upload, against a service that is already running.
+# recognise → no match → enrol → match → delete, an invalid upload, and every face of a group photo enrolled from the
+# list, against a service that is already running.
 # It does not start the service: the caller does. Installs what is missing first (Debian's chromium and
 # chromium-driver; a venv in $FACEMATRIX_CACHE/venv-browser from Tests/Browser/requirements.txt, rebuilt only
 # when that file changes), so a second run goes straight to the test.
@@ -13,7 +14,8 @@
 # The service's base URL is argument 1 (when it starts with http:// or https://) or FACEMATRIX_URL. The test
 # enrols a person under a unique name and deletes them again; it needs the page at / and the shared photos in
 # ../shared/testdata/faces. FACEMATRIX_SCREENSHOT names the PNG taken at the match (default
-# $FACEMATRIX_CACHE/browser-test/try-page.png).
+# $FACEMATRIX_CACHE/browser-test/try-page.png), FACEMATRIX_SCREENSHOT_GROUP the one of the group photo with both
+# faces matched (default $FACEMATRIX_CACHE/browser-test/try-page-group.png).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -29,7 +31,8 @@ fi
     die "service URL" "pass the running service's base URL as argument 1 or in FACEMATRIX_URL, e.g. http://127.0.0.1:8080"
 FACEMATRIX_URL=${FACEMATRIX_URL%/}
 FACEMATRIX_SCREENSHOT=${FACEMATRIX_SCREENSHOT:-$FACEMATRIX_CACHE/browser-test/try-page.png}
-export FACEMATRIX_URL FACEMATRIX_SCREENSHOT
+FACEMATRIX_SCREENSHOT_GROUP=${FACEMATRIX_SCREENSHOT_GROUP:-$FACEMATRIX_CACHE/browser-test/try-page-group.png}
+export FACEMATRIX_URL FACEMATRIX_SCREENSHOT FACEMATRIX_SCREENSHOT_GROUP
 
 install_browser() {
     local missing=()
@@ -65,7 +68,7 @@ check_service() {
 install_browser
 install_venv
 check_service
-mkdir -p "$(dirname "$FACEMATRIX_SCREENSHOT")"
-log "browser test against $FACEMATRIX_URL (screenshot: $FACEMATRIX_SCREENSHOT)"
+mkdir -p "$(dirname "$FACEMATRIX_SCREENSHOT")" "$(dirname "$FACEMATRIX_SCREENSHOT_GROUP")"
+log "browser test against $FACEMATRIX_URL (screenshots: $FACEMATRIX_SCREENSHOT, $FACEMATRIX_SCREENSHOT_GROUP)"
 cd "$FACEMATRIX_ROOT"
 exec "$BROWSER_VENV/bin/python" -m pytest -p no:cacheprovider -v Tests/Browser "$@"

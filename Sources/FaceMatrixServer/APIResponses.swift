@@ -262,7 +262,8 @@ enum APIResponse {
             faces = group.faces.map(Face.init)
             let matched = faces.filter { $0.decision == "match" }.count
             status = matched > 0 ? "success" : "failure"
-            message = "\(matched) of \(faces.count) faces matched"
+            let beyondCap = group.facesDetected > faces.count ? " (\(group.facesDetected) detected)" : ""
+            message = "\(matched) of \(faces.count) faces matched" + beyondCap
             metadata = Metadata(
                 facesDetected: group.facesDetected, threshold: group.threshold,
                 targetFalseAcceptRate: group.targetFalseAcceptRate, margin: service.configuration.policy.margin,

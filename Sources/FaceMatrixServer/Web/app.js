@@ -576,19 +576,25 @@ async function enrol(event) {
   clearMessages();
   $('enrol-submit').disabled = true;
   setBusy('Enrolling…');
-  const face = state.enrolFace;
+  const face = state.enrolFace; // a face of the list (every-face mode), or null
+  const [seq, file] = [state.seq, state.file];
   try {
     const data = await api('POST', '/api/v1/add_user', body);
     show('enrol-form', false);
     form.reset();
     state.reqId = null;
-    if (face !== null && state.file) {
-      $('enrolled').replaceChildren(`Enrolled face ${face} as ${name}, `, code(data.user_id),
-        '. Looking at the photo again…');
-      show('enrolled');
+    if (face !== null) {
+      const enrolled = (...more) => $('enrolled').replaceChildren(
+        `Enrolled face ${face} as ${name}, `, code(data.user_id), ...more);
       homeEnrolForm();
-      await recognise(state.file, { keepEnrolled: true });
-      $('enrolled').replaceChildren(`Enrolled face ${face} as ${name}, `, code(data.user_id), '.');
+      show('enrolled');
+      if (seq !== state.seq || !file) { // another photo was chosen meanwhile: leave its result alone
+        enrolled('.');
+        return;
+      }
+      enrolled('. Looking at the photo again…');
+      await recognise(file, { keepEnrolled: true }); // the list shows the new match
+      enrolled('.');
       return;
     }
     $('enrolled').replaceChildren(`Enrolled ${name} as `, code(data.user_id),
