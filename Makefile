@@ -2,7 +2,7 @@
 # The recipes source scripts/lib.sh, which needs bash (dash has no BASH_SOURCE).
 SHELL := /bin/bash
 
-.PHONY: run test test-unit setup models build format lint clean-data bench-pipeline bench-http bench-accuracy calibrate
+.PHONY: run test test-unit setup models build format lint clean-data bench-pipeline bench-http bench-accuracy calibrate soak
 
 run:
 	@scripts/run.sh
@@ -51,6 +51,11 @@ calibrate: models
 # The original system's FRR/FAR protocol through the HTTP API, next to the offline figures (bench/results/).
 bench-accuracy: models
 	@bench/accuracy.sh
+
+# Availability soak: recognise_user at SOAK_RATE req/s (5) for SOAK_DURATION (30m) with k6, the service's RSS and
+# descriptors sampled; pass/fail verdict → bench/results/soak-*.{json,md}.
+soak: models
+	@bench/soak.sh
 
 # Deletes the private database cluster of `make run` (all enrolled users). The server must be stopped.
 clean-data:

@@ -78,12 +78,19 @@ as_pg_owner() {
 
 # start_bench_service WORK: the release build serving on a free loopback port over a throw-away PostgreSQL in
 # WORK/db, ready to answer; sets BENCH_PORT, BENCH_PID and BENCH_BINARY. stop_bench_service WORK undoes it (call it
-# from the caller's EXIT trap).
+# from the caller's EXIT trap). With FACEMATRIX_BENCH_BINARY set, that facematrix binary is served as it is and
+# nothing is built (e.g. a release build kept from earlier, while the sources are being changed).
 start_bench_service() {
     local work=$1
-    step "release build" "see the compiler output above" \
-        swift build -c release --scratch-path "$FACEMATRIX_BUILD" -j "$(nproc)" --product facematrix
-    BENCH_BINARY="$FACEMATRIX_BUILD/release/facematrix"
+    if [ -n "${FACEMATRIX_BENCH_BINARY:-}" ]; then
+        [ -x "$FACEMATRIX_BENCH_BINARY" ] ||
+            die "bench binary" "FACEMATRIX_BENCH_BINARY=$FACEMATRIX_BENCH_BINARY is not an executable file"
+        BENCH_BINARY=$FACEMATRIX_BENCH_BINARY
+    else
+        step "release build" "see the compiler output above" \
+            swift build -c release --scratch-path "$FACEMATRIX_BUILD" -j "$(nproc)" --product facematrix
+        BENCH_BINARY="$FACEMATRIX_BUILD/release/facematrix"
+    fi
     BENCH_PORT=$(free_port)
     DATABASE_URL=$("$FACEMATRIX_ROOT/scripts/postgres.sh" start "$work/db")
     export DATABASE_URL PORT=$BENCH_PORT HOST=127.0.0.1 FACEMATRIX_MODEL_DIR="$FACEMATRIX_MODELS" LOG_LEVEL=warning

@@ -51,9 +51,18 @@ start() {
         printf '%s' "$port" >"$dir/port"
         mkdir -p "$socket_dir"
         [ "$(id -u)" -eq 0 ] && chown postgres: "$dir/port" "$socket_dir"
-        step "PostgreSQL start" "read $dir/postgres.log" \
-            as_pg_owner "$PG_BIN/pg_ctl" -D "$pgdata" -l "$dir/postgres.log" -w -t 60 \
-            -o "-c listen_addresses=127.0.0.1 -p $port -k $socket_dir -c max_connections=100" start >/dev/null
+        # The server outlives this script, so it must not keep the caller's descriptors open: a caller that
+        # waits for the end of our output (or, like Foundation's Process, for a descriptor to close) would wait
+        # for as long as PostgreSQL runs.
+        (
+            for fd in /proc/"$BASHPID"/fd/*; do
+                fd=${fd##*/}
+                [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+            done
+            step "PostgreSQL start" "read $dir/postgres.log" \
+                as_pg_owner "$PG_BIN/pg_ctl" -D "$pgdata" -l "$dir/postgres.log" -w -t 60 \
+                -o "-c listen_addresses=127.0.0.1 -p $port -k $socket_dir -c max_connections=100" start >/dev/null
+        )
     fi
     export PGPASSWORD
     PGPASSWORD=$(cat "$dir/password")

@@ -6,6 +6,7 @@ public import Logging
 import ONNXRuntime
 public import Prometheus
 public import Recognition
+import ServiceLifecycle
 
 /// Builds the whole service: models and pipeline, PostgreSQL client (run as a service), store, recognition
 /// service, router with every route and middleware; migrations run before the server accepts connections.
@@ -49,7 +50,10 @@ public func buildApplication(
         logger: logger
     )
     app.beforeServerStarts {
-        try await prepareWhenReachable(store, model: service.model, logger: logger)
+        // Ctrl-C or SIGTERM while the database is still unreachable ends the wait instead of sitting it out.
+        try await cancelWhenGracefulShutdown {
+            try await prepareWhenReachable(store, model: service.model, logger: logger)
+        }
     }
     return app
 }

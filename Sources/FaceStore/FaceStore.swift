@@ -9,6 +9,10 @@ public protocol FaceStore: Sendable {
     /// Prepares the store for `model` (e.g. the nearest-neighbour index for its dimension).
     func prepare(for model: ModelIdentity) async throws
 
+    /// Throws `.dependencyUnavailable` at once when the store is known to be unreachable, so that a request is
+    /// refused before any work is spent on it. Does not contact the store.
+    func checkAvailable() throws
+
     /// The two users whose best face of `model` is most similar to `embedding`.
     func searchUsers(similarTo embedding: Embedding, model: ModelIdentity) async throws -> UserSearchResult
 

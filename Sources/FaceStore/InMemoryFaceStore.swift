@@ -23,6 +23,8 @@ public final class InMemoryFaceStore: FaceStore {
         self.now = now
     }
 
+    public func checkAvailable() {}
+
     public func prepare(for model: ModelIdentity) async throws {}
 
     public func searchUsers(similarTo embedding: Embedding, model: ModelIdentity) async throws -> UserSearchResult {

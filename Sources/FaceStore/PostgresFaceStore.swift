@@ -11,15 +11,22 @@ public struct PostgresFaceStore: FaceStore {
     public var operationTimeout: Duration = .seconds(5)
     /// How many nearest faces are read to find the best two users (a user may own several of them).
     public var neighbours = 32
+    /// Refuses operations at once while the database is known to be unreachable.
+    public let breaker: CircuitBreaker
 
     /// Serialises enrollments, so two requests can never enrol the same face (or consume one key) side by side.
     static let enrollmentLockKey: Int64 = 0x4661_6365_456e_726c  // "FaceEnrl"
 
     public init(database: Database) {
         self.database = database
+        breaker = CircuitBreaker { _ = try await database.serverVersion() }
     }
 
     private var logger: Logger { database.logger }
+
+    public func checkAvailable() throws {
+        try breaker.check()
+    }
 
     public func prepare(for model: ModelIdentity) async throws {
         try await database.migrate()
@@ -273,15 +280,19 @@ public struct PostgresFaceStore: FaceStore {
     /// Runs one database operation with a time limit, translating database failures into the error contract:
     /// an unreachable or failing server becomes `.dependencyUnavailable` (503), a taken email `.userAlreadyExists`.
     func perform<Result: Sendable>(_ operation: @escaping @Sendable () async throws -> Result) async throws -> Result {
+        try breaker.check()
         do {
             return try await withDeadline(operationTimeout, operation)
         } catch let error as FaceMatrixError {
             throw error
         } catch let error as PSQLError {
-            throw translate(error)
+            let translated = translate(error)
+            if case .dependencyUnavailable = translated { breaker.recordUnreachable() }
+            throw translated
         } catch is DeadlineExceeded {
             logger.warning("database operation timed out")
-            throw FaceMatrixError.dependencyUnavailable("database", retryAfterSeconds: 5)
+            breaker.recordUnreachable()
+            throw FaceMatrixError.dependencyUnavailable("database", retryAfterSeconds: breaker.retryAfterSeconds)
         }
     }
 
@@ -291,13 +302,13 @@ public struct PostgresFaceStore: FaceStore {
             if state == "23505" { return .userAlreadyExists("the email address is already registered") }
             // Class 08 (connection), 53 (resources), 57P (shutdown, cannot connect now).
             if state.hasPrefix("08") || state.hasPrefix("53") || state.hasPrefix("57P") {
-                return .dependencyUnavailable("database", retryAfterSeconds: 5)
+                return .dependencyUnavailable("database", retryAfterSeconds: breaker.retryAfterSeconds)
             }
             logger.error("database error", metadata: ["sqlstate": "\(state)", "error": "\(String(reflecting: error))"])
             return .internalError
         }
         logger.warning("database unavailable", metadata: ["error": "\(error.code)"])
-        return .dependencyUnavailable("database", retryAfterSeconds: 5)
+        return .dependencyUnavailable("database", retryAfterSeconds: breaker.retryAfterSeconds)
     }
 }
 

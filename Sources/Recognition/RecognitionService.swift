@@ -312,6 +312,8 @@ public struct RecognitionService: Sendable {
     private func analyze(_ bytes: [UInt8], embedding scope: FacePipeline.EmbeddingScope) async throws
         -> FaceAnalysis
     {
+        // Every use case needs the store after the analysis; while it is known to be down, refuse first.
+        try store.checkAvailable()
         let analysis = try await limiter.run { try await analyzer.analyze(bytes, embedding: scope) }
         for (stage, milliseconds) in analysis.timings.milliseconds {
             Timer(label: "facematrix_pipeline_stage_seconds", dimensions: [("stage", stage)])
