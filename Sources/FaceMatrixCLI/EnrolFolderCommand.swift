@@ -1,4 +1,5 @@
 import ArgumentParser
+import Crypto
 import FaceMatrixCore
 import FaceMatrixServer
 import FacePipeline
@@ -30,7 +31,11 @@ struct EnrolFolderCommand: AsyncParsableCommand {
     @Option(help: "Birthdate (YYYY-MM-DD) for people whose row gives none.")
     var birthdate: String?
 
-    @Option(help: "Where the journal is kept (default: facematrix-enrol-FOLDER.jsonl in the current directory).")
+    @Option(
+        help: """
+            Where the journal is kept (default: facematrix-enrol-NAME-HASH.jsonl in the current directory, from the \
+            folder's name and full path).
+            """)
     var journal: String?
 
     @Option(help: "People enrolled at the same time (default: FACEMATRIX_INFERENCE_WORKERS).")
@@ -61,6 +66,7 @@ struct EnrolFolderCommand: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode.failure
         }
+
         let level = ProcessInfo.processInfo.environment["LOG_LEVEL"] == nil ? .warning : configuration.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -85,50 +91,62 @@ struct EnrolFolderCommand: AsyncParsableCommand {
         let signals = stop.install()
         defer { signals.forEach { $0.cancel() } }
 
-        let outcome = try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await stack.database.client.run() }
-            defer { group.cancelAll() }
-            try await prepareWhenReachable(stack.store, model: stack.service.model, logger: logger, attempts: 5)
-            let enrolment = FolderEnrolment(
-                service: stack.service, folder: source, defaultBirthdate: birthdate, stop: stop,
-                jobs: jobs ?? configuration.pipeline.inferenceWorkers)
-            return try await enrolment.run(journalURL: journalURL)
+        let enrolment = FolderEnrolment(
+            service: stack.service, folder: source, defaultBirthdate: birthdate, stop: stop,
+            jobs: jobs ?? configuration.pipeline.inferenceWorkers)
+        let outcome: FolderEnrolment.Outcome
+        do {
+            outcome = try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await stack.database.client.run() }
+                defer { group.cancelAll() }
+                try await prepareWhenReachable(stack.store, model: stack.service.model, logger: logger, attempts: 5)
+                return try await enrolment.run(journalURL: journalURL)
+            }
+        } catch let error as EnrolmentJournal.Problem {
+            printError(error.description)
+            throw ExitCode.failure
         }
         let report = try outcome.json()
         print(String(decoding: report, as: UTF8.self))
         if let summary { try report.write(to: URL(fileURLWithPath: summary)) }
         if outcome.interrupted {
             printError("interrupted; run the same command again to go on (journal: \(journalURL.path))")
-            throw ExitCode(130)
+            throw ExitCode(stop.exitStatus)
         }
     }
 }
 
 extension EnrolFolderCommand {
-    /// In the working directory, never in the photo folder: a photo library is not ours to write into.
+    /// In the working directory, never in the photo folder (a photo library is not ours to write into); named by
+    /// the folder's full path, so two folders with the same name never share one.
     static func defaultJournal(for folder: URL) -> URL {
-        URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-            .appendingPathComponent("facematrix-enrol-\(folder.lastPathComponent).jsonl")
+        let digest = SHA256.hash(data: Data(folder.path.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            .appendingPathComponent("facematrix-enrol-\(folder.lastPathComponent)-\(digest).jsonl")
     }
 }
 
 /// Set by Ctrl-C or SIGTERM: no new photo is started, those in flight finish and are journaled. A second signal
 /// ends the process at once.
 final class StopRequest: Sendable {
-    private let requested = Mutex(false)
+    /// The signal that asked to stop, if one did.
+    private let received = Mutex<Int32?>(nil)
 
-    var isRequested: Bool { requested.withLock { $0 } }
+    var isRequested: Bool { received.withLock { $0 != nil } }
+
+    /// The conventional status of a process stopped by its signal: 128 + the signal's number (130, 143).
+    var exitStatus: Int32 { 128 + (received.withLock { $0 } ?? SIGINT) }
 
     func install() -> [any DispatchSourceSignal] {
         [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { [self] in
-                let already = requested.withLock { value in
-                    defer { value = true }
-                    return value
+                let already = received.withLock { value in
+                    defer { value = value ?? number }
+                    return value != nil
                 }
-                if already { exit(130) }
+                if already { exit(128 + number) }
                 printError("stopping after the photos in flight (again to stop at once)")
             }
             source.resume()
@@ -150,9 +168,9 @@ struct FolderEnrolment: Sendable {
         let journal: String
         let people: Int
         let photos: Int
-        /// Every photo done, in this run and in earlier ones.
+        /// Every photo done, in this run and in earlier ones (a photo tried again has several records).
         let records: [EnrolmentRecord]
-        let doneBefore: Int
+        let recordsBefore: Int
         let seconds: Double
         let interrupted: Bool
         let skipped: [String]
@@ -181,12 +199,15 @@ struct FolderEnrolment: Sendable {
             let people: Int
             let photos: Int
             let peopleEnrolled: Int
+            /// Identity → user id, for every person who has a user now.
+            let users: [String: String]
             let counts: [String: Int]
             let remaining: Int
             let interrupted: Bool
             let thisRun: ThisRun
             let refusedByQuality: [Listed]
             let duplicates: [Listed]
+            let mismatches: [Listed]
             let noFace: [Listed]
             let unreadable: [Listed]
             let invalid: [Listed]
@@ -195,10 +216,10 @@ struct FolderEnrolment: Sendable {
             enum CodingKeys: String, CodingKey {
                 case folder, journal, people, photos
                 case peopleEnrolled = "people_enrolled"
-                case counts, remaining, interrupted
+                case users, counts, remaining, interrupted
                 case thisRun = "this_run"
                 case refusedByQuality = "refused_by_quality"
-                case duplicates
+                case duplicates, mismatches
                 case noFace = "no_face"
                 case unreadable, invalid
                 case skippedRows = "skipped_rows"
@@ -206,24 +227,28 @@ struct FolderEnrolment: Sendable {
         }
 
         func json() throws -> Data {
+            // A photo tried again counts by its last outcome.
+            let latest = EnrolmentJournal.latest(records).values.sorted { $0.file < $1.file }
             var counts: [String: Int] = [:]
             for outcome in EnrolmentOutcome.allCases { counts[outcome.rawValue] = 0 }
-            for record in records { counts[record.outcome.rawValue, default: 0] += 1 }
+            for record in latest { counts[record.outcome.rawValue, default: 0] += 1 }
             func listed(_ outcome: EnrolmentOutcome) -> [Listed] {
-                records.filter { $0.outcome == outcome }.map { record in
+                latest.filter { $0.outcome == outcome }.map { record in
                     Listed(file: record.file, identity: record.identity, reason: record.reason ?? "")
                 }
             }
-            let doneNow = records.count - doneBefore
+            let doneNow = records.count - recordsBefore
+            let users = EnrolmentJournal.users(in: latest)
             let report = Report(
-                folder: folder, journal: journal, people: people, photos: photos,
-                peopleEnrolled: Set(records.filter { $0.outcome == .enrolled }.map(\.identity)).count,
-                counts: counts, remaining: photos - records.count, interrupted: interrupted,
+                folder: folder, journal: journal, people: people, photos: photos, peopleEnrolled: users.count,
+                users: users, counts: counts, remaining: photos - latest.count,
+                interrupted: interrupted,
                 thisRun: ThisRun(
                     photos: doneNow, seconds: (seconds * 10).rounded() / 10,
                     photosPerSecond: seconds > 0 ? (Double(doneNow) / seconds * 10).rounded() / 10 : 0),
-                refusedByQuality: listed(.refusedByQuality), duplicates: listed(.duplicate), noFace: listed(.noFace),
-                unreadable: listed(.unreadable), invalid: listed(.invalid), skippedRows: skipped)
+                refusedByQuality: listed(.refusedByQuality), duplicates: listed(.duplicate),
+                mismatches: listed(.mismatch), noFace: listed(.noFace), unreadable: listed(.unreadable),
+                invalid: listed(.invalid), skippedRows: skipped)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             return try encoder.encode(report)
@@ -232,16 +257,16 @@ struct FolderEnrolment: Sendable {
 
     func run(journalURL: URL) async throws -> Outcome {
         // Users the journal knows but the database no longer has (erased, or another database) are enrolled again.
-        let previous = EnrolmentJournal.records(at: journalURL)
         var gone: Set<String> = []
-        for (identity, userID) in EnrolmentJournal.users(in: previous) {
+        for (identity, userID) in EnrolmentJournal.users(in: EnrolmentJournal.read(journalURL).records) {
             do { _ = try await service.user(id: userID) } catch FaceMatrixError.userNotFound { gone.insert(identity) }
         }
-        let journal = try EnrolmentJournal(url: journalURL) { !gone.contains($0.identity) }
-        let done = await Set(journal.records.map(\.file))
-        let users = await EnrolmentJournal.users(in: journal.records)
-        let doneBefore = done.count
-        let progress = ProgressReport(total: folder.photoCount, done: doneBefore)
+        let journal = try EnrolmentJournal(url: journalURL, folder: folder.root.path) { !gone.contains($0.identity) }
+        let before = await journal.records
+        // Done: photos that belong to a user now. Every refused photo is tried again.
+        let done = Set(EnrolmentJournal.latest(before).values.filter { $0.userID != nil }.map(\.file))
+        let users = EnrolmentJournal.users(in: before)
+        let progress = ProgressReport(total: folder.photoCount, done: done.count)
         let started = ContinuousClock.now
 
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -259,10 +284,11 @@ struct FolderEnrolment: Sendable {
             }
         }
         progress.finish()
+        let records = await journal.records
         try await journal.close()
         return Outcome(
             folder: folder.root.path, journal: journalURL.path, people: folder.people.count,
-            photos: folder.photoCount, records: await journal.records, doneBefore: doneBefore,
+            photos: folder.photoCount, records: records, recordsBefore: before.count,
             seconds: (ContinuousClock.now - started).milliseconds / 1000, interrupted: stop.isRequested,
             skipped: folder.skipped)
     }
@@ -275,8 +301,9 @@ struct FolderEnrolment: Sendable {
         for file in person.photos where !done.contains(file) {
             guard !stop.isRequested else { return }
             var record = EnrolmentRecord(file: file, identity: person.identity, outcome: .enrolled)
+            var bytes: [UInt8] = []
             do {
-                let bytes = try readPhoto(file)
+                bytes = try readPhoto(file)
                 if let existing = userID {
                     _ = try await service.addFace(toUser: existing, face: .image(bytes))
                     record = EnrolmentRecord(file: file, identity: person.identity, outcome: .faceAdded)
@@ -290,9 +317,31 @@ struct FolderEnrolment: Sendable {
                 guard let refused = Self.refusal(error) else { throw error }
                 record = EnrolmentRecord(
                     file: file, identity: person.identity, outcome: refused, userID: nil, reason: error.message)
+                if refused == .duplicate || refused == .mismatch {
+                    try await explain(&record, bytes: bytes, person: person, userID: &userID)
+                }
             }
             try await journal.append(record)
             progress.advance(record.outcome)
+        }
+    }
+
+    /// Names the user a refused face already belongs to. When that user has this person's name and this person has
+    /// no user yet, they are taken to be the same person, enrolled before (by an earlier import or through the
+    /// API): the photo counts as theirs and the person's other photos are added to them, instead of creating a
+    /// second user with the same name.
+    private func explain(
+        _ record: inout EnrolmentRecord, bytes: [UInt8], person: EnrolmentFolder.Person, userID: inout String?
+    ) async throws {
+        guard let (owner, similarity) = try await service.enrolledUser(matching: bytes) else { return }
+        let similar = (similarity * 1000).rounded() / 1000
+        record.reason = "\(record.reason ?? ""); it is \(owner.name) (\(owner.id), similarity \(similar))"
+        let samePerson =
+            userID.map { $0 == owner.id } ?? (owner.name.caseInsensitiveCompare(person.name) == .orderedSame)
+        if samePerson {
+            userID = owner.id
+            record.userID = owner.id
+            record.reason = "already enrolled as \(owner.name) (\(owner.id), similarity \(similar))"
         }
     }
 
@@ -308,7 +357,10 @@ struct FolderEnrolment: Sendable {
     static func refusal(_ error: FaceMatrixError) -> EnrolmentOutcome? {
         switch error {
         case .faceQualityTooLow: .refusedByQuality
+        // A taken email is a detail of the person, not their face.
+        case .userAlreadyExists(let detail) where detail.contains("email"): .invalid
         case .userAlreadyExists: .duplicate
+        case .faceMismatch: .mismatch
         case .faceNotDetected: .noFace
         case .invalidImage, .imageTooLarge: .unreadable
         case .validationFailed: .invalid

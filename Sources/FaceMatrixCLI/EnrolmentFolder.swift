@@ -69,11 +69,17 @@ struct EnrolmentFolder {
     }
 
     private static func table(_ url: URL, requiring columns: [String]) throws -> CSV<Named> {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw Problem(description: "cannot read \(url.path)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw Problem(description: "\(url.path) is not UTF-8 text; save it as UTF-8")
+        }
         let table: CSV<Named>
         do {
-            table = try CSV<Named>(url: url, delimiter: .comma)
+            table = try CSV<Named>(string: text, delimiter: .comma)
         } catch {
-            throw Problem(description: "cannot read \(url.path): \(error)")
+            throw Problem(description: "\(url.path) is not valid CSV: \(error)")
         }
         let missing = columns.filter { !table.header.contains($0) }
         guard missing.isEmpty else {
@@ -108,12 +114,18 @@ struct EnrolmentFolder {
                 continue
             }
             photos[identity, default: []].append(file)
-            // The first row that gives a detail wins.
+            // The first row that gives a detail wins; a later row that says otherwise is reported.
             let given = Details(row)
             var known = details[identity] ?? Details([:])
-            known.name = known.name ?? given.name
-            known.birthdate = known.birthdate ?? given.birthdate
-            known.email = known.email ?? given.email
+            for (label, path) in [("name", \Details.name), ("birthdate", \.birthdate), ("email", \.email)] {
+                guard let value = given[keyPath: path] else { continue }
+                if let kept = known[keyPath: path], kept != value {
+                    skipped.append(
+                        "labels.csv line \(line): \(label) '\(value)' differs from '\(kept)' given before; kept")
+                } else {
+                    known[keyPath: path] = value
+                }
+            }
             details[identity] = known
         }
         let people = photos.keys.sorted().map { identity in
@@ -125,16 +137,23 @@ struct EnrolmentFolder {
     private static func fromSubfolders(_ root: URL) throws -> ([Person], [String]) {
         let manager = FileManager.default
         var details: [String: Details] = [:]
+        var skipped: [String] = []
         let peopleFile = root.appendingPathComponent("people.csv")
         if manager.fileExists(atPath: peopleFile.path) {
-            for row in try table(peopleFile, requiring: ["identity"]).rows {
-                if let identity = row["identity"]?.trimmingCharacters(in: .whitespaces), !identity.isEmpty {
-                    details[identity] = Details(row)
+            for (index, row) in try table(peopleFile, requiring: ["identity"]).rows.enumerated() {
+                guard let identity = row["identity"]?.trimmingCharacters(in: .whitespaces), !identity.isEmpty else {
+                    continue
                 }
+                // As in labels.csv, the first row of a person counts.
+                guard details[identity] == nil else {
+                    skipped.append(
+                        "people.csv line \(index + 2): \(identity) is listed before; only the first row counts")
+                    continue
+                }
+                details[identity] = Details(row)
             }
         }
         var people: [Person] = []
-        var skipped: [String] = []
         let entries = (try? manager.contentsOfDirectory(atPath: root.path)) ?? []
         for entry in entries.sorted() where !entry.hasPrefix(".") {
             var isDirectory: ObjCBool = false

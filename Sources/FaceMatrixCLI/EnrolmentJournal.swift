@@ -1,6 +1,11 @@
 import Foundation
 
-/// What became of one photo of a folder enrolment.
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What became of one photo of a folder enrolment. Only `enrolled` and `faceAdded` are final: a later run tries
+/// every other photo again, since its cause (a detail, a file, a quality setting) may have been fixed.
 enum EnrolmentOutcome: String, Codable, CaseIterable, Sendable {
     /// The person's first usable photo: the user was created with it.
     case enrolled
@@ -8,8 +13,11 @@ enum EnrolmentOutcome: String, Codable, CaseIterable, Sendable {
     case faceAdded = "face_added"
     /// Below the enrolment quality minimums (422 in the API); the reason says what to change.
     case refusedByQuality = "refused_by_quality"
-    /// The face is already enrolled, as someone else or as this person (409 in the API).
+    /// The face is already enrolled, as someone else or as this person (409 in the API), or belongs to another
+    /// person than the one it is filed under (422/611); the reason names the user it matches.
     case duplicate
+    /// Filed under a person whose enrolled faces it does not match (1:1, 422/611): a mislabelled photo.
+    case mismatch
     /// No face found (400/601).
     case noFace = "no_face"
     /// Not a readable image, or too large (400/602, 413/603).
@@ -23,7 +31,7 @@ struct EnrolmentRecord: Codable, Sendable {
     let file: String
     let identity: String
     let outcome: EnrolmentOutcome
-    /// The user the photo belongs to now (enrolled or face added).
+    /// The user the photo belongs to now (enrolled, face added, or already enrolled as this person).
     var userID: String?
     var reason: String?
 
@@ -35,36 +43,71 @@ struct EnrolmentRecord: Codable, Sendable {
 }
 
 /// An append-only JSON-lines file of the photos done, written as each finishes, so that an interrupted enrolment
-/// resumes where it stopped instead of enrolling anyone twice.
+/// resumes where it stopped instead of enrolling anyone twice. The first line names the folder it belongs to; a
+/// run holds an exclusive lock on the file, so two runs cannot interleave their lines.
 actor EnrolmentJournal {
+    struct Problem: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The first line.
+    private struct Header: Codable {
+        let folder: String
+    }
+
     let url: URL
     private var handle: FileHandle
+    /// In the order written; a photo done again (after a refusal) has several, the last one counts.
     private(set) var records: [EnrolmentRecord]
 
-    /// Opens (or creates) the journal, keeping only the records `keep` accepts; the file is rewritten when some
-    /// are dropped.
-    init(url: URL, keep: (EnrolmentRecord) -> Bool = { _ in true }) throws {
+    /// Opens (or creates) the journal of `folder` and locks it, keeping only the records `keep` accepts (the file is
+    /// rewritten when some are dropped).
+    /// - Throws: `Problem` when the journal belongs to another folder or another run holds it.
+    init(url: URL, folder: String, keep: (EnrolmentRecord) -> Bool = { _ in true }) throws {
         self.url = url
-        let loaded = Self.records(at: url)
-        let kept = loaded.filter(keep)
         let manager = FileManager.default
-        if kept.count != loaded.count || !manager.fileExists(atPath: url.path) {
-            try manager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Self.encode(kept).write(to: url, options: .atomic)
+        try manager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if !manager.fileExists(atPath: url.path) {
+            guard manager.createFile(atPath: url.path, contents: nil) else {
+                throw Problem(description: "cannot create the journal \(url.path)")
+            }
+        }
+        guard let handle = FileHandle(forUpdatingAtPath: url.path) else {
+            throw Problem(description: "cannot open the journal \(url.path) for writing")
+        }
+        // Held until the process ends (the descriptor closes).
+        guard flock(handle.fileDescriptor, LOCK_EX | LOCK_NB) == 0 else {
+            throw Problem(description: "another enrol-folder run is using the journal \(url.path)")
+        }
+        self.handle = handle
+        let (owner, loaded) = Self.read(url)
+        if let owner, owner != folder {
+            throw Problem(
+                description: "the journal \(url.path) belongs to the folder \(owner); choose another with --journal")
+        }
+        let kept = loaded.filter(keep)
+        if owner == nil || kept.count != loaded.count {
+            try handle.truncate(atOffset: 0)
+            try handle.write(contentsOf: Self.encode(Header(folder: folder)) + Self.encode(kept))
         }
         records = kept
-        handle = try FileHandle(forWritingTo: url)
         try handle.seekToEnd()
     }
 
-    /// The records of a journal file; none when there is no file yet.
-    static func records(at url: URL) -> [EnrolmentRecord] {
-        guard let data = FileManager.default.contents(atPath: url.path) else { return [] }
+    /// The folder a journal belongs to and its records; none when there is no file yet.
+    static func read(_ url: URL) -> (folder: String?, records: [EnrolmentRecord]) {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return (nil, []) }
         let decoder = JSONDecoder()
+        let lines = data.split(separator: UInt8(ascii: "\n"))
+        let folder = lines.first.flatMap { try? decoder.decode(Header.self, from: Data($0)) }?.folder
         // A line cut short by a crash is the only kind that cannot be read; its photo is simply done again.
-        return data.split(separator: UInt8(ascii: "\n")).compactMap { line in
-            try? decoder.decode(EnrolmentRecord.self, from: Data(line))
-        }
+        let records = lines.compactMap { line in try? decoder.decode(EnrolmentRecord.self, from: Data(line)) }
+        return (folder, records)
+    }
+
+    /// The last record of each photo.
+    static func latest(_ records: [EnrolmentRecord]) -> [String: EnrolmentRecord] {
+        records.reduce(into: [:]) { $0[$1.file] = $1 }
     }
 
     /// The identities enrolled so far and their user ids, from the records.
@@ -84,6 +127,12 @@ actor EnrolmentJournal {
     func close() throws {
         try handle.synchronize()
         try handle.close()
+    }
+
+    private static func encode(_ header: Header) throws -> Data {
+        var data = try JSONEncoder().encode(header)
+        data.append(UInt8(ascii: "\n"))
+        return data
     }
 
     private static func encode(_ records: [EnrolmentRecord]) throws -> Data {

@@ -11,6 +11,8 @@ public enum FaceMatrixError: Error, Equatable, Sendable {
     case enrollmentKeyNotFound
     case userNotFound
     case userAlreadyExists(String)
+    /// A face added to a user does not verify against the faces they already have (1:1).
+    case faceMismatch(String)
     case unsupportedMediaType(String)
     /// `retryAfterSeconds` becomes the `Retry-After` header.
     case dependencyUnavailable(String, retryAfterSeconds: Int)
@@ -32,6 +34,7 @@ public enum FaceMatrixError: Error, Equatable, Sendable {
         case .userAlreadyExists: 608
         case .unsupportedMediaType: 609
         case .dependencyUnavailable: 610
+        case .faceMismatch: 611
         case .endpointNotFound: 404
         case .methodNotAllowed: 405
         case .internalError: 500
@@ -50,6 +53,7 @@ public enum FaceMatrixError: Error, Equatable, Sendable {
         case .userAlreadyExists: "user_already_exists"
         case .unsupportedMediaType: "unsupported_media_type"
         case .dependencyUnavailable: "dependency_unavailable"
+        case .faceMismatch: "face_mismatch"
         case .endpointNotFound: "not_found"
         case .methodNotAllowed: "method_not_allowed"
         case .internalError: "internal_error"
@@ -60,7 +64,7 @@ public enum FaceMatrixError: Error, Equatable, Sendable {
         switch self {
         case .faceNotDetected, .invalidImage, .validationFailed: 400
         case .imageTooLarge: 413
-        case .faceQualityTooLow: 422
+        case .faceQualityTooLow, .faceMismatch: 422
         case .enrollmentKeyNotFound, .userNotFound: 404
         case .userAlreadyExists: 409
         case .unsupportedMediaType: 415
@@ -81,6 +85,7 @@ public enum FaceMatrixError: Error, Equatable, Sendable {
         case .enrollmentKeyNotFound: "The enrollment key is unknown, expired or already used"
         case .userNotFound: "No user with this id"
         case .userAlreadyExists(let detail): "The user already exists: \(detail)"
+        case .faceMismatch(let detail): "The face does not match this user's enrolled faces: \(detail)"
         case .unsupportedMediaType(let detail): "Unsupported content type: \(detail)"
         case .dependencyUnavailable(let what, _): "The service is temporarily unavailable (\(what)); retry shortly"
         case .endpointNotFound: "No such endpoint"

@@ -49,6 +49,7 @@ enum APIResponse {
         let quality: FaceQuality
         let model: ModelInfo
         let timingsMs: [String: Double]
+        let qualityShortfalls: [String]
 
         enum CodingKeys: String, CodingKey {
             case similarity
@@ -59,6 +60,7 @@ enum APIResponse {
             case facesDetected = "faces_detected"
             case box, confidence, landmarks, quality, model
             case timingsMs = "timings_ms"
+            case qualityShortfalls = "quality_shortfalls"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -76,6 +78,7 @@ enum APIResponse {
             try container.encode(quality, forKey: .quality)
             try container.encode(model, forKey: .model)
             try container.encode(timingsMs, forKey: .timingsMs)
+            try container.encode(qualityShortfalls, forKey: .qualityShortfalls)
         }
     }
 
@@ -135,7 +138,7 @@ enum APIResponse {
                 gallerySize: recognition.gallerySize, facesDetected: recognition.facesDetected,
                 box: face.detection.box, confidence: face.detection.confidence, landmarks: face.detection.landmarks,
                 quality: face.quality, model: ModelInfo(name: service.model.name, version: service.model.version),
-                timingsMs: recognition.timings.milliseconds)
+                timingsMs: recognition.timings.milliseconds, qualityShortfalls: recognition.qualityShortfalls)
             if let user = recognition.user {
                 self.init(
                     status: "success", message: "Match found", userInfo: UserInfo(user), reqID: nil, enrollmentKey: nil,

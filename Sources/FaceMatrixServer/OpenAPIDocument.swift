@@ -25,7 +25,7 @@ public enum OpenAPIDocument {
                         threshold: {type: string, description: "A similarity threshold within the configured range"}
                         all_faces:
                           type: string
-                          enum: ["true", "false", "1", "0"]
+                          enum: ["true", "false", "1", "0", "on", "off", "yes", "no"]
                           description: >-
                             true: answer for every face (the most prominent first, at most FACEMATRIX_MAX_FACES)
                             instead of the main face only
@@ -217,7 +217,7 @@ public enum OpenAPIDocument {
               required: [status, error_code, error, message, requestId]
               properties:
                 status: {type: string, const: error}
-                error_code: {type: integer, enum: [500, 404, 405, 601, 602, 603, 604, 605, 606, 607, 608, 609, 610]}
+                error_code: {type: integer, enum: [500, 404, 405, 601, 602, 603, 604, 605, 606, 607, 608, 609, 610, 611]}
                 error: {type: string}
                 message: {type: string}
                 requestId: {type: string}
@@ -287,6 +287,12 @@ public enum OpenAPIDocument {
                 timings_ms:
                   type: object
                   additionalProperties: {type: number}
+                quality_shortfalls:
+                  type: array
+                  items: {type: string}
+                  description: >-
+                    For an unmatched face: the enrolment quality minimums it misses (then it gets no enrollment
+                    key), each saying what to change; empty otherwise
             Recognition:
               type: object
               required: [status, message, user_info, metadata, requestId]
@@ -297,7 +303,7 @@ public enum OpenAPIDocument {
                   oneOf:
                     - {$ref: "#/components/schemas/UserInfo"}
                     - {type: "null"}
-                req_id: {type: string, description: Present when there was no match}
+                req_id: {type: string, description: "Present when there was no match and the face is good enough to enrol"}
                 enrollmentKey:
                   type: object
                   required: [req_id, expiresAt]

@@ -63,11 +63,12 @@ struct RecognitionRoutes: Sendable {
         return try jsonResponse(APIResponse.Recognised(recognition, service: service, requestID: context.requestID))
     }
 
-    /// `all_faces`: absent, `false` or `0` → the main face only; `true` or `1` → every face.
+    /// `all_faces`: absent, `false`, `0`, `off` or `no` → the main face only; `true`, `1`, `on` (what an HTML
+    /// checkbox sends) or `yes` → every face.
     private func allFaces(_ raw: String?) throws -> Bool {
         switch raw?.trimmingCharacters(in: .whitespaces).lowercased() {
-        case nil, "false", "0": return false
-        case "true", "1": return true
+        case nil, "false", "0", "off", "no": return false
+        case "true", "1", "on", "yes": return true
         default: throw FaceMatrixError.validationFailed(field: "all_faces", reason: "must be true or false")
         }
     }

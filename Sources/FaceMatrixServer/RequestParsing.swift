@@ -26,14 +26,26 @@ struct RequestFields {
             guard let boundary = parameter("boundary", in: contentType) else {
                 throw FaceMatrixError.validationFailed(field: "body", reason: "multipart/form-data without a boundary")
             }
-            let body = try await request.body.collect(upTo: byteLimit)
-            return try multipart(body, boundary: boundary)
+            return try multipart(try await collect(request, byteLimit: byteLimit), boundary: boundary)
         case "application/json":
-            let body = try await request.body.collect(upTo: byteLimit)
-            return try json(body)
+            return try json(try await collect(request, byteLimit: byteLimit))
         default:
             throw FaceMatrixError.unsupportedMediaType(
                 "send multipart/form-data or application/json, not \(mediaType.map { "'\($0)'" } ?? "an empty type")")
+        }
+    }
+
+    /// The whole body; over the limit → 413 (Hummingbird's error, translated by ErrorMiddleware). A body that ends
+    /// before its declared length (the client hung up mid-upload) is the client's doing, so it is a 400, not a 500.
+    static func collect(_ request: Request, byteLimit: Int) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: byteLimit)
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw FaceMatrixError.validationFailed(field: "body", reason: "the body ended before its declared length")
         }
     }
 

@@ -53,6 +53,8 @@ public enum ImageDecodingError: Error, Equatable, Sendable {
     case tooManyBytes(limit: Int)
     /// The stored dimensions exceed `ImageLimits.maxPixels`.
     case tooManyPixels(width: Int, height: Int, limit: Int)
+    /// A valid animation (an animated WebP); only still photos are analysed.
+    case animated
 }
 
 /// What an image's header says, read without decoding any pixels.

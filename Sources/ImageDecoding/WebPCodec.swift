@@ -24,7 +24,7 @@ enum WebPCodec {
             throw .tooManyPixels(width: width, height: height, limit: limits.maxPixels)
         }
         guard features.has_animation == 0 else {
-            throw .corrupt("animated WebP")
+            throw .animated
         }
 
         let stored: RGBImage

@@ -82,12 +82,15 @@ public struct RecognitionService: Sendable {
         public var targetFalseAcceptRate: Double?
         /// Enrolled users of this model.
         public var gallerySize: Int
-        /// For an unmatched face: the key its owner can enrol with, and when it expires.
+        /// For an unmatched face good enough to enrol: the key its owner can enrol with, and when it expires.
         public var enrollmentKey: (id: String, expiresAt: Date)?
+        /// For an unmatched face: the enrolment quality minimums it misses (then it gets no key); empty otherwise.
+        public var qualityShortfalls: [String] = []
         public var timings: StageTimings
     }
 
-    /// Finds who is in the photo. No face → `.faceNotDetected`; nobody matching → an enrollment key.
+    /// Finds who is in the photo. No face → `.faceNotDetected`; nobody matching → an enrollment key when the face
+    /// is good enough to enrol (a key that enrolment would refuse helps nobody), else what it misses.
     public func recognise(image: [UInt8], threshold override: Double? = nil) async throws -> Recognition {
         try checkThreshold(override)
         let (analysis, face, embedding) = try await analyzeMainFace(image)
@@ -98,9 +101,25 @@ public struct RecognitionService: Sendable {
             targetFalseAcceptRate: targetFalseAcceptRate(override: override), gallerySize: lookup.gallerySize,
             enrollmentKey: nil, timings: analysis.timings)
         if lookup.user == nil {
-            recognition.enrollmentKey = try await issueEnrollmentKey(for: face, embedding: embedding)
+            recognition.qualityShortfalls = configuration.quality.shortfalls(of: face.quality)
+            if recognition.qualityShortfalls.isEmpty {
+                recognition.enrollmentKey = try await issueEnrollmentKey(for: face, embedding: embedding)
+            }
         }
         return recognition
+    }
+
+    /// The enrolled user whose face the photo's main face already is (similarity at or above the duplicate
+    /// threshold that refuses enrolling it again), with the similarity; nil when there is none. Issues no key:
+    /// this is for tools that must tell "already enrolled" from "a new person" (`facematrix enrol-folder`).
+    public func enrolledUser(matching image: [UInt8]) async throws -> (user: User, similarity: Double)? {
+        let (_, _, embedding) = try await analyzeMainFace(image)
+        let search = try await store.searchUsers(similarTo: embedding, model: model)
+        guard let best = search.best,
+            best.similarity >= configuration.policy.duplicateThreshold(forGallerySize: search.gallerySize),
+            let record = try await store.user(id: best.userID)
+        else { return nil }
+        return (record.user, best.similarity)
     }
 
     /// One face of a group photo and who it is.
@@ -262,12 +281,23 @@ public struct RecognitionService: Sendable {
         let source = try await faceSource(for: input)
         let policy = configuration.policy
         let quality = configuration.quality
+        let verification = configuration.verificationThreshold
         return try await store.addFace(toUser: id, face: source, model: model) { face, search, own in
             try Self.requireQuality(face.quality, quality)
             let threshold = policy.threshold(forGallerySize: search.gallerySize)
             let others = [search.best, search.runnerUp].compactMap { $0 }.filter { $0.userID != id }
             if let other = others.first, other.similarity >= threshold, other.similarity > (own ?? -1) {
                 throw FaceMatrixError.userAlreadyExists("this face belongs to another enrolled user")
+            }
+            // The same photo again (re-encoded, resized) adds nothing but weight to the gallery.
+            if let own, own >= Self.samePhotoSimilarity {
+                throw FaceMatrixError.userAlreadyExists("this face is already enrolled for this user")
+            }
+            // The new face must be the same person (1:1), or a stranger's photo would become theirs.
+            if let own, own < verification {
+                throw FaceMatrixError.faceMismatch(
+                    "similarity \(Self.rounded(own)) to their best face is below the 1:1 threshold \(Self.rounded(verification))"
+                )
             }
         }
     }
@@ -329,6 +359,11 @@ public struct RecognitionService: Sendable {
         }
         return (analysis, face, embedding)
     }
+
+    /// Two photos of one person taken apart score well below this; one photo re-encoded or resized scores above.
+    static let samePhotoSimilarity = 0.97
+
+    static func rounded(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
 
     static func requireQuality(_ quality: FaceQuality, _ requirements: QualityRequirements) throws {
         let shortfalls = requirements.shortfalls(of: quality)

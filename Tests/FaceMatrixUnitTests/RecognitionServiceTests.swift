@@ -134,10 +134,23 @@ import Testing
             guard case .faceQualityTooLow(let reason) = error as? FaceMatrixError else { return false }
             return reason.contains("hold still") && reason.contains("sharpness")
         }
-        // The quality minimums also hold for a key kept from a recognition.
-        let key = try #require(try await service.recognise(image: [9]).enrollmentKey)
-        await #expect(throws: FaceMatrixError.self) { try await service.addUser(ann, face: .enrollmentKey(key.id)) }
+        // A face that enrolment would refuse gets no key, but what to change.
+        let unknown = try await service.recognise(image: [9])
+        #expect(unknown.enrollmentKey == nil)
+        #expect(unknown.qualityShortfalls.count == 1 && unknown.qualityShortfalls[0].contains("hold still"))
         #expect(try await service.store.statistics(model: service.model).users == 0)
+    }
+
+    @Test func aStrangersFaceIsNotAddedToAUser() async throws {
+        let record = try await service.addUser(ann, face: .image([1]))
+        await #expect {
+            try await service.addFace(toUser: record.user.id, face: .image([3]))
+        } throws: { error in
+            guard case .faceMismatch(let reason) = error as? FaceMatrixError else { return false }
+            return reason.contains("below the 1:1 threshold 0.8")
+        }
+        // Her own second photo is added.
+        #expect(try await service.addFace(toUser: record.user.id, face: .image([2])).faceCount == 2)
     }
 
     @Test func theSameFaceCannotBeEnrolledTwice() async throws {

@@ -59,6 +59,7 @@ import Testing
         (.userAlreadyExists("x"), 409, 608, "user_already_exists"),
         (.unsupportedMediaType("x"), 415, 609, "unsupported_media_type"),
         (.dependencyUnavailable("database", retryAfterSeconds: 5), 503, 610, "dependency_unavailable"),
+        (.faceMismatch("x"), 422, 611, "face_mismatch"),
         (.internalError, 500, 500, "internal_error"),
     ])
     func everyErrorHasItsDocumentedCode(error: FaceMatrixError, status: Int, code: Int, slug: String) {

@@ -6,12 +6,13 @@
 const $ = (id) => document.getElementById(id);
 const KEY_STORAGE = 'facematrix.apiKey';
 const ALL_FACES_STORAGE = 'facematrix.allFaces';
-const BOX_COLOR = { match: [0, 200, 140], other: [255, 176, 0] };
+const BOX_COLOR = { match: [0, 200, 140], other: [255, 176, 0], deleted: [150, 156, 165] };
 const MARK_COLOR = [255, 64, 129];
 
 const state = {
   seq: 0, reqId: null, user: null, memoryKey: null, stream: null,
   file: null, // the photo on the page, recognised again after an enrolment from the list of faces
+  shown: null, // { picture, metadata } of the single-face answer on the page, drawn again after a deletion
   enrolFace: null, // the number of the face the enrol form is bound to (every-face mode)
 };
 
@@ -153,7 +154,18 @@ async function loadPicture(file) {
 
 const rgb = ([r, g, b]) => `rgb(${r}, ${g}, ${b})`;
 
-/** A canvas without a photo, saying why. */
+/** The words of the text in lines no wider than maxWidth (a word wider than that gets a line of its own). */
+function wrapLines(ctx, text, maxWidth) {
+  const lines = [];
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const last = lines.length ? `${lines[lines.length - 1]} ${word}` : null;
+    if (last !== null && ctx.measureText(last).width <= maxWidth) lines[lines.length - 1] = last;
+    else lines.push(word);
+  }
+  return lines;
+}
+
+/** A canvas without a photo, saying why (in as many centred lines as it takes). */
 function drawPlaceholder(message) {
   const canvas = $('canvas');
   const ctx = canvas.getContext('2d');
@@ -164,17 +176,35 @@ function drawPlaceholder(message) {
   ctx.fillStyle = getComputedStyle(canvas).color;
   ctx.textAlign = 'center';
   ctx.textBaseline = 'middle';
-  ctx.fillText(message, canvas.width / 2, canvas.height / 2);
+  const lines = wrapLines(ctx, message, canvas.width - 60);
+  const lineHeight = 28;
+  lines.forEach((line, index) => ctx.fillText(line, canvas.width / 2,
+    canvas.height / 2 + (index - (lines.length - 1) / 2) * lineHeight));
   canvas.dataset.drawn = 'none';
   for (const key of ['box', 'boxes', 'faceBoxes', 'faceColors']) delete canvas.dataset[key];
   canvas.setAttribute('aria-label', message);
   show('legend', false);
 }
 
-/** Draws the photo over the whole canvas; null (and a placeholder) when the browser cannot show it. */
-function drawPhoto(picture) {
+/**
+ * What the canvas says when the browser cannot decode the photo (HEIC/HEIF in most browsers), which the service may
+ * still read: while the service looks at it, once it has answered, or when it could not use the file either.
+ */
+function unshownMessage(phase) {
+  const format = 'Your browser cannot display this photo format (e.g. HEIC)';
+  if (phase === 'busy') return `${format}; the service is analysing it…`;
+  if (phase === 'error') return 'Your browser cannot display this file.';
+  const where = window.matchMedia && window.matchMedia('(max-width: 860px)').matches ? 'below' : 'on the right';
+  return `${format}; the service still analysed it — the result is ${where}.`;
+}
+
+/**
+ * Draws the photo over the whole canvas; null (and a placeholder saying why, for the phase: 'busy', 'result' or
+ * 'error') when the browser cannot show it.
+ */
+function drawPhoto(picture, phase = 'result') {
   if (!picture) {
-    drawPlaceholder('The browser cannot show this file');
+    drawPlaceholder(unshownMessage(phase));
     return null;
   }
   const canvas = $('canvas');
@@ -247,9 +277,12 @@ function drawFace(scene, face, color, label, room = null) {
   return { rect: [x, y, w, h], line, landmarks: points.length };
 }
 
-/** Draws the photo, and the face box and landmarks when the service found them. */
-function drawScene(picture, metadata, label, matched) {
-  const scene = drawPhoto(picture);
+/**
+ * Draws the photo, and the face box and landmarks when the service found them: in `color` with the `label` tag (none
+ * when null); `note` ends the canvas's description. `phase` says what a placeholder says when there is no picture.
+ */
+function drawScene(picture, metadata, { label = null, color = BOX_COLOR.other, note = '', phase = 'result' } = {}) {
+  const scene = drawPhoto(picture, phase);
   if (!scene) return;
   const { canvas, width, height } = scene;
   setLegend(false);
@@ -259,7 +292,6 @@ function drawScene(picture, metadata, label, matched) {
     show('legend', false);
     return;
   }
-  const color = matched ? BOX_COLOR.match : BOX_COLOR.other;
   const drawn = drawFace(scene, metadata, color, label);
   const [x, y, w, h] = drawn.rect;
   canvas.dataset.drawn = 'box';
@@ -269,7 +301,7 @@ function drawScene(picture, metadata, label, matched) {
   canvas.dataset.landmarks = String(drawn.landmarks);
   canvas.setAttribute('aria-label',
     `The photo, ${width} × ${height} pixels, with the face box at x ${x}, y ${y}, ${w} × ${h}`
-    + (label ? `, labelled ${label}` : ''));
+    + (label ? `, labelled ${label}` : '') + note);
   $('legend').style.setProperty('--box', rgb(color));
   show('legend');
 }
@@ -326,11 +358,13 @@ function homeEnrolForm() {
 function resetResult(keepEnrolled = false) {
   clearMessages();
   homeEnrolForm();
-  for (const id of ['matched', 'enrol-form', 'details', 'faces']) show(id, false);
+  for (const id of ['matched', 'enrol-form', 'not-enrollable', 'details', 'faces']) show(id, false);
   if (!keepEnrolled) show('enrolled', false);
   $('faces').replaceChildren();
+  $('not-enrollable').replaceChildren();
   state.reqId = null;
   state.user = null;
+  state.shown = null;
 }
 
 const allFaces = () => $('all-faces').checked;
@@ -347,7 +381,9 @@ async function recognise(file, { keepEnrolled = false } = {}) {
   $('photo-name').textContent = `${file.name || 'photo'}, ${Math.max(1, Math.round(file.size / 1024))} KB`;
   setBusy(everyFace ? 'Looking for every face…' : 'Looking for a face…');
   const picture = loadPicture(file);
-  picture.then((pic) => { if (seq === state.seq && $('result').dataset.state === 'busy') drawScene(pic, null); });
+  picture.then((pic) => {
+    if (seq === state.seq && $('result').dataset.state === 'busy') drawScene(pic, null, { phase: 'busy' });
+  });
   const form = new FormData();
   form.append('image', file, file.name || 'photo.jpg');
   if (everyFace) form.append('all_faces', 'true');
@@ -355,16 +391,25 @@ async function recognise(file, { keepEnrolled = false } = {}) {
     const data = await api('POST', '/api/v1/recognise_user', form);
     if (seq !== state.seq) return;
     if (Array.isArray(data.faces)) {
-      drawFaces(await picture, data.faces);
+      const pic = await picture;
+      if (seq !== state.seq) return;
+      drawFaces(pic, data.faces);
       showFaces(data);
       return;
     }
     const user = data.status === 'success' ? data.user_info : null;
-    drawScene(await picture, data.metadata, user ? user.name : null, Boolean(user));
+    const shown = { picture: await picture, metadata: data.metadata };
+    if (seq !== state.seq) return;
+    state.shown = shown;
+    drawScene(shown.picture, shown.metadata,
+      { label: user ? user.name : null, color: user ? BOX_COLOR.match : BOX_COLOR.other });
     showRecognition(data);
   } catch (error) {
     if (seq !== state.seq) return;
-    drawScene(await picture, null); // the photo without a box (no face found), or nothing (not a picture)
+    const pic = await picture;
+    if (seq !== state.seq) return;
+    // The photo without a box (no face found), or a placeholder (a file the browser cannot decode either).
+    drawScene(pic, null, { phase: 'error' });
     $('result').dataset.state = 'error';
     $('decision').textContent = 'No result.';
     showError(error);
@@ -396,12 +441,33 @@ function showRecognition(data) {
         ? `The photo is kept for enrolment until ${new Date(expires).toLocaleTimeString()}.` : '';
       $('enrol-birthdate').max = new Date().toISOString().slice(0, 10);
       show('enrol-form');
+    } else {
+      showNotEnrollable(meta.quality_shortfalls);
     }
   } else {
     $('result').dataset.state = 'other';
     decision.textContent = data.message || 'Unexpected answer.';
   }
   showDetails(meta);
+}
+
+/**
+ * A face without an enrollment key: what to change for one that can be enrolled (the service's quality shortfalls),
+ * or, from a service that does not list them, that there is no key.
+ */
+function showNotEnrollable(shortfalls) {
+  const reasons = (Array.isArray(shortfalls) ? shortfalls : []).filter((reason) => typeof reason === 'string' && reason);
+  const box = $('not-enrollable');
+  if (reasons.length) {
+    box.replaceChildren(
+      el('strong', { id: 'not-enrollable-title', textContent: 'This face cannot be enrolled from this photo:' }),
+      el('ul', { id: 'shortfalls' }, ...reasons.map((reason) => el('li', { textContent: reason }))));
+    box.dataset.reason = 'shortfalls';
+  } else {
+    box.replaceChildren(el('strong', { textContent: 'The service gave no enrolment key for this face.' }));
+    box.dataset.reason = 'no-key';
+  }
+  show('not-enrollable');
 }
 
 const QUALITY_LABELS = {
@@ -611,19 +677,32 @@ async function enrol(event) {
 async function deleteUser() {
   const user = state.user;
   if (!user || !window.confirm(`Delete ${user.name} (${user.id}) and every face enrolled for them?`)) return;
+  const seq = state.seq;
   clearMessages();
   $('delete-user').disabled = true;
   setBusy('Deleting…');
   try {
     await api('DELETE', `/api/v1/users/${encodeURIComponent(user.id)}`);
-    state.user = null;
-    show('matched', false);
+    if (seq === state.seq) showDeleted(user);
     notice(`Deleted ${user.name} `, code(user.id), ' and all their faces.');
   } catch (error) {
     showError(error);
   } finally {
     $('delete-user').disabled = false;
     setBusy('');
+  }
+}
+
+/** The match on the page is gone: no name, no figures about them, the face box drawn again in grey and unlabelled. */
+function showDeleted(user) {
+  state.user = null;
+  show('matched', false);
+  show('details', false);
+  $('result').dataset.state = 'deleted';
+  $('decision').replaceChildren(`Deleted ${user.name}. Choose another photo to go on.`);
+  if (state.shown && state.shown.picture) {
+    drawScene(state.shown.picture, state.shown.metadata,
+      { color: BOX_COLOR.deleted, note: ', of a person who has since been deleted' });
   }
 }
 
