@@ -19,7 +19,8 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-APT_PACKAGES=(chromium chromium-driver)
+# libheif-examples: heif-enc makes the HEIC photo the page must handle without displaying it.
+APT_PACKAGES=(chromium chromium-driver libheif-examples)
 BROWSER_VENV="$FACEMATRIX_CACHE/venv-browser"
 REQUIREMENTS="$FACEMATRIX_ROOT/Tests/Browser/requirements.txt"
 

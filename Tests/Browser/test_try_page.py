@@ -3,13 +3,18 @@
 Needs a running service (FACEMATRIX_URL, its base URL) that serves the page, and the shared photos in
 ../shared/testdata/faces. scripts/browser-test.sh installs the browser and this test's venv and runs it.
 The happy path enrols one person under a unique name and deletes them again, also when a step fails; the group
-test ("Every face in the photo") enrols two people from the list of faces and deletes them the same way.
+test ("Every face in the photo") enrols two people from the list of faces and deletes them the same way. The other
+tests enrol nobody: a face too small to enrol (an LFW photo scaled down in the browser), answers without an
+enrollment key (the real answer, rewritten in the page), and a photo the browser cannot display (HEIC).
 """
 
+import base64
 import json
 import os
 import pathlib
 import re
+import shutil
+import subprocess
 import urllib.error
 import urllib.request
 import uuid
@@ -28,6 +33,11 @@ PHOTO_1 = FACES / "obama.jpg"
 PHOTO_2 = FACES / "obama2.jpg"
 # Two people (Obama and Biden), neither of whom may be enrolled yet.
 GROUP_PHOTO = FACES / "two_people.jpg"
+# An LFW photo (250 × 250, the face about 90 px wide), scaled down to SMALL_SIZE² so that the face (about 23 px) is
+# still found but too small to enrol.
+SMALL_SOURCE = ROOT.parent / "shared" / "testdata" / "faces" / "lfw" / "images" / "Brenda_van_Dam" / \
+    "Brenda_van_Dam_0001.jpg"
+SMALL_SIZE = 60
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 WAIT_S = 60  # recognition takes well under a second; the margin is for a loaded CI machine
@@ -98,11 +108,45 @@ def recognise(driver, photo):
     return result.get_attribute("data-state")
 
 
+def record_answers(driver, rewrite=None):
+    """Wraps the page's fetch: every request is kept in window.seenRequests with its all_faces field (null when not
+    sent) and, for a recognition, the answer's JSON. `rewrite`, a JavaScript function body of `answer`, changes the
+    answer the page gets (the recorded one is the service's own). Lasts until the page is loaded again."""
+    driver.execute_script("""
+        window.seenRequests = [];
+        const rewrite = arguments[0] ? new Function('answer', arguments[0]) : null;
+        window.unwrappedFetch = window.unwrappedFetch || window.fetch;  // wrapped again: not twice
+        const realFetch = window.unwrappedFetch;
+        window.fetch = async (url, init) => {
+            const body = init && init.body;
+            const seen = {url: String(url), allFaces: body instanceof FormData ? body.get('all_faces') : null,
+                          answer: null};
+            window.seenRequests.push(seen);
+            const response = await realFetch(url, init);
+            if (!seen.url.includes('/recognise_user')) return response;
+            try { seen.answer = await response.clone().json(); } catch { return response; }
+            if (!rewrite) return response;
+            const changed = rewrite(JSON.parse(JSON.stringify(seen.answer)));
+            return new Response(JSON.stringify(changed),
+                {status: response.status, statusText: response.statusText, headers: response.headers});
+        };""", rewrite)
+
+
+def recognitions(driver):
+    """The recognition requests window.seenRequests recorded: [{url, allFaces, answer}]."""
+    return [seen for seen in driver.execute_script("return window.seenRequests || []")
+            if "/recognise_user" in seen["url"]]
+
+
+def severe_console_errors(driver):
+    return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
 def canvas_drawing(driver):
     """How the canvas was drawn, and the colour of a pixel on the face box's left edge."""
     return driver.execute_script("""
         const c = document.getElementById('canvas');
-        const out = {drawn: c.dataset.drawn, width: c.width, height: c.height,
+        const out = {drawn: c.dataset.drawn, width: c.width, height: c.height, label: c.getAttribute('aria-label'),
                      color: c.dataset.boxColor, landmarks: c.dataset.landmarks, box: c.dataset.box};
         if (c.dataset.box) {
             const [x, y, w, h] = c.dataset.box.split(',').map(Number);
@@ -121,6 +165,7 @@ def test_recognise_enrol_match_delete(driver, base_url):
         labels = driver.execute_script("return document.getElementById(arguments[0]).labels.length", element_id)
         assert labels >= 1, f"#{element_id} has no label"
 
+    record_answers(driver)
     state = recognise(driver, PHOTO_1)
     if state == "match":
         pytest.fail(f"{PHOTO_1.name} is already enrolled here ({text(driver, 'decision')}); this test needs a service "
@@ -129,6 +174,8 @@ def test_recognise_enrol_match_delete(driver, base_url):
     assert "No match" in text(driver, "decision")
     assert canvas_drawing(driver)["drawn"] == "box"
     visible(driver, "enrol-form")
+    assert not driver.find_element(By.ID, "not-enrollable").is_displayed()
+    assert [seen["allFaces"] for seen in recognitions(driver)] == [None]  # one face: all_faces is not sent
 
     name = f"Browser Test {uuid.uuid4().hex[:8]}"
     user_id = None
@@ -172,6 +219,17 @@ def test_recognise_enrol_match_delete(driver, base_url):
         deleted = visible(driver, "notice")
         assert "Deleted" in deleted.text and name in deleted.text and user_id in deleted.text, deleted.text
         assert not driver.find_element(By.ID, "delete-user").is_displayed()
+        # The panel no longer shows the deleted person as a match, nor the figures of that match.
+        decision = text(driver, "decision")
+        assert "Match" not in decision and f"Deleted {name}." in decision and "another photo" in decision, decision
+        assert "Match" not in text(driver, "result"), text(driver, "result")
+        assert driver.find_element(By.ID, "result").get_attribute("data-state") == "deleted"
+        assert not driver.find_elements(By.ID, "match-name")
+        assert not driver.find_element(By.ID, "details").is_displayed()
+        drawing = canvas_drawing(driver)  # the box again, grey and without the name tag
+        assert drawing["drawn"] == "box" and drawing["color"] == "150,156,165", drawing
+        assert all(abs(a - b) <= 8 for a, b in zip(drawing["pixel"], (150, 156, 165))), drawing
+        assert name not in drawing["label"] and "deleted" in drawing["label"], drawing
         status, body = call_api(base_url, "GET", f"/api/v1/users/{user_id}")
         assert status == 404 and body["error_code"] == 607, body
         user_id = None
@@ -295,8 +353,10 @@ def test_every_face_of_a_group_photo_enrolled_from_the_list(driver, base_url):
         checkbox = wait(driver).until(EC.presence_of_element_located((By.ID, "all-faces")))
         wait(driver).until(lambda d: checkbox.is_selected())  # remembered
 
+        record_answers(driver)
         state = recognise(driver, GROUP_PHOTO)
         assert state == "faces", page_summary(driver)
+        assert [seen["allFaces"] for seen in recognitions(driver)] == ["true"]  # the literal string, not "on"
         faces = face_items(driver)
         if any(decision == "match" for decision, _ in faces):
             pytest.fail(f"someone in {GROUP_PHOTO.name} is already enrolled here ({faces}); this test needs a service "
@@ -366,3 +426,146 @@ def test_every_face_of_a_group_photo_enrolled_from_the_list(driver, base_url):
         for user_id in created:
             call_api(base_url, "DELETE", f"/api/v1/users/{user_id}")
         driver.execute_script("localStorage.removeItem('facematrix.allFaces')")
+
+
+def downscaled_png(driver, photo, size, dest):
+    """The photo scaled to size × size pixels by the browser's canvas, written to dest as PNG (no imaging library
+    is needed in the test's venv)."""
+    data_url = "data:image/jpeg;base64," + base64.b64encode(photo.read_bytes()).decode()
+    png = driver.execute_async_script("""
+        const [url, size, done] = arguments;
+        const img = new Image();
+        img.onload = () => {
+            const c = document.createElement('canvas');
+            c.width = size;
+            c.height = size;
+            const ctx = c.getContext('2d');
+            ctx.imageSmoothingQuality = 'high';
+            ctx.drawImage(img, 0, 0, size, size);
+            done(c.toDataURL('image/png'));
+        };
+        img.onerror = () => done(null);
+        img.src = url;""", data_url, size)
+    assert png and png.startswith("data:image/png;base64,"), f"the browser could not scale {photo}"
+    dest.write_bytes(base64.b64decode(png.split(",", 1)[1]))
+    return dest
+
+
+def not_enrollable(driver):
+    """What the panel says about a face without an enrollment key: (data-reason, title, [reasons])."""
+    box = visible(driver, "not-enrollable")
+    return (box.get_attribute("data-reason"), box.find_element(By.TAG_NAME, "strong").text,
+            [item.text for item in box.find_elements(By.CSS_SELECTOR, "li")])
+
+
+def test_a_face_too_small_to_enrol_gets_no_enrol_form(driver, base_url, tmp_path):
+    assert SMALL_SOURCE.is_file(), f"{SMALL_SOURCE} is missing: the shared test photos belong in ../shared/testdata/faces"
+    driver.get(base_url + "/")
+    small = downscaled_png(driver, SMALL_SOURCE, SMALL_SIZE, tmp_path / f"small-{SMALL_SIZE}.png")
+    driver.get_log("browser")
+    record_answers(driver)
+    state = recognise(driver, small)
+    if state == "error":
+        pytest.fail(f"the service found no face in {SMALL_SOURCE.name} scaled to {SMALL_SIZE} × {SMALL_SIZE}: "
+                    f"{page_summary(driver)}")
+    (seen,) = recognitions(driver)
+    answer = seen["answer"]
+    metadata = answer.get("metadata") or {}
+    has_key = bool(answer.get("req_id") or (answer.get("enrollmentKey") or {}).get("req_id"))
+    if has_key and "quality_shortfalls" not in metadata:
+        pytest.skip("this service predates metadata.quality_shortfalls in single-face answers: it still gives a "
+                    f"face of {(metadata.get('quality') or {}).get('face_size', 0):.1f} px an enrollment key")
+    assert state == "no-match", page_summary(driver)
+    assert not has_key, ("the service gave an enrollment key to a face too small to enrol "
+                         f"(quality {metadata.get('quality')}, quality_shortfalls {metadata.get('quality_shortfalls')})")
+    shortfalls = metadata.get("quality_shortfalls")
+    assert shortfalls, f"no enrollment key and no quality_shortfalls: {answer}"
+    assert not driver.find_element(By.ID, "enrol-form").is_displayed()
+    reason, title, items = not_enrollable(driver)
+    assert reason == "shortfalls" and title == "This face cannot be enrolled from this photo:", (reason, title)
+    assert items == shortfalls, items
+    assert any("closer" in item for item in items), items  # the face is too small: the advice says so
+    assert not severe_console_errors(driver)
+
+
+# The service's real answer for the small face, turned into one without an enrollment key: with the quality
+# shortfalls the service lists, or from an older service that does not list them.
+WITHOUT_KEY = {
+    "shortfalls": """
+        if (answer.message === 'no_match') {
+            delete answer.req_id;
+            delete answer.enrollmentKey;
+            answer.metadata.quality_shortfalls = ['move closer to the camera (face size in pixels 22.9 is below 40)',
+                                                  'hold the camera still (sharpness 11 is below 40)'];
+        }
+        return answer;""",
+    "older-service": """
+        if (answer.message === 'no_match') {
+            delete answer.req_id;
+            delete answer.enrollmentKey;
+            delete answer.metadata.quality_shortfalls;
+        }
+        return answer;""",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(WITHOUT_KEY))
+def test_an_answer_without_an_enrolment_key_says_why(driver, base_url, tmp_path, kind):
+    driver.get(base_url + "/")
+    small = downscaled_png(driver, SMALL_SOURCE, SMALL_SIZE, tmp_path / f"small-{SMALL_SIZE}.png")
+    driver.get_log("browser")
+    record_answers(driver, WITHOUT_KEY[kind])
+    assert recognise(driver, small) == "no-match", page_summary(driver)
+    assert "No match" in text(driver, "decision")
+    assert not driver.find_element(By.ID, "enrol-form").is_displayed()
+    reason, title, items = not_enrollable(driver)
+    if kind == "shortfalls":
+        assert reason == "shortfalls" and title == "This face cannot be enrolled from this photo:", (reason, title)
+        assert items == ["move closer to the camera (face size in pixels 22.9 is below 40)",
+                         "hold the camera still (sharpness 11 is below 40)"], items
+    else:
+        assert (reason, title, items) == ("no-key", "The service gave no enrolment key for this face.", [])
+    assert driver.find_element(By.ID, "details").is_displayed()  # the figures are still shown
+    assert not severe_console_errors(driver)
+    # The next photo starts clean.
+    record_answers(driver)
+    assert recognise(driver, PHOTO_1) in ("match", "no-match"), page_summary(driver)
+    assert not driver.find_element(By.ID, "not-enrollable").is_displayed()
+
+
+UNDECODABLE = """
+    window.createImageBitmap = () => Promise.reject(new DOMException('cannot decode', 'InvalidStateError'));
+    HTMLImageElement.prototype.decode = function () {
+        return Promise.reject(new DOMException('The source image cannot be decoded.', 'EncodingError'));
+    };"""
+
+
+@pytest.mark.parametrize("kind", ["heic", "undecodable"])
+def test_a_photo_the_browser_cannot_display_is_still_recognised(driver, base_url, tmp_path, kind):
+    driver.get(base_url + "/")
+    if kind == "heic":
+        # A real HEIC (the browser has no decoder for it), made with libheif's encoder when it is installed.
+        encoder = shutil.which("heif-enc")
+        if not encoder:
+            pytest.skip("heif-enc (Debian's libheif-examples) is not installed; the 'undecodable' case covers the "
+                        "page's path with a JPEG the browser is made unable to decode")
+        photo = tmp_path / "obama.heic"
+        subprocess.run([encoder, "-q", "70", str(PHOTO_1), "-o", str(photo)], check=True, capture_output=True)
+    else:
+        photo = PHOTO_1
+        driver.execute_script(UNDECODABLE)
+    driver.get_log("browser")
+    state = recognise(driver, photo)
+    assert state in ("match", "no-match"), page_summary(driver)
+    drawing = canvas_drawing(driver)
+    assert drawing["drawn"] == "none", drawing
+    assert ("Your browser cannot display this photo format (e.g. HEIC); the service still analysed it — the result "
+            "is on the right.") == drawing["label"], drawing
+    assert re.search(r"(Match|No match)", text(driver, "decision")), page_summary(driver)
+    assert driver.find_element(By.ID, "details").is_displayed()
+    assert "total" in text(driver, "timings") and "frontal score" in text(driver, "quality")
+    if state == "no-match":
+        visible(driver, "enrol-form")
+    else:
+        visible(driver, "delete-user")
+    assert not severe_console_errors(driver)
