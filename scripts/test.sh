@@ -43,6 +43,11 @@ trap 'kill $browser_service 2>/dev/null || true; cleanup' EXIT
 for _ in $(seq 120); do curl -sf "http://127.0.0.1:$browser_port/health/ready" >/dev/null && break; sleep 0.5; done
 "$FACEMATRIX_ROOT/scripts/browser-test.sh" \
     "http://127.0.0.1:$browser_port" 2>&1 | tee "$results/browser.log" || status=1
+# Then the API against its own OpenAPI document (schemathesis); after the browser test, whose first photo must not
+# be enrolled yet.
+log "running the API contract test (schemathesis)"
+"$FACEMATRIX_ROOT/scripts/api-contract-test.sh" "http://127.0.0.1:$browser_port" 2>&1 |
+    tee "$results/contract.log" || status=1
 kill $browser_service 2>/dev/null && wait $browser_service 2>/dev/null || true
 
 # The runners' own closing lines, repeated last so they are never lost in a long log.
@@ -54,6 +59,7 @@ grep -E "^[=]* ?[0-9]+ (passed|failed)|[0-9]+ (passed|failed|error)" "$results/p
     echo "Model tooling tests: pytest printed no summary"
 grep -E "[0-9]+ (passed|failed|error)" "$results/browser.log" | tail -n 1 | sed 's/^/Browser test: /' ||
     echo "Browser test: pytest printed no summary"
+grep -E "^API contract:" "$results/contract.log" | tail -n 1 || echo "API contract: schemathesis printed no summary"
 if [ $status -eq 0 ]; then echo "RESULT: all tests passed"; else echo "RESULT: FAILED"; fi
 echo "========================================================="
 rm -rf "$results"

@@ -29,7 +29,8 @@ public struct NewUser: Sendable, Equatable {
     {
         let trimmedName = (name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmedName.isEmpty else { throw .validationFailed(field: "name", reason: "is required") }
-        guard trimmedName.count <= 200 else {
+        // Counted as PostgreSQL counts (code points), which is what the column's limit checks.
+        guard trimmedName.unicodeScalars.count <= 200 else {
             throw .validationFailed(field: "name", reason: "must be at most 200 characters")
         }
         guard !trimmedName.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
@@ -73,7 +74,11 @@ public struct NewUser: Sendable, Equatable {
 
     /// Deliberately simple: one @, a non-empty local part, a dotted domain, no spaces; at most 254 characters.
     static func isPlausibleEmail(_ email: String) -> Bool {
-        guard email.count <= 254, !email.contains(where: { $0.isWhitespace || $0.isNewline }) else { return false }
+        guard email.unicodeScalars.count <= 254,
+            !email.unicodeScalars.contains(where: {
+                $0.properties.isWhitespace || $0.properties.generalCategory == .control
+            })
+        else { return false }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64 else { return false }
         let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)

@@ -61,6 +61,9 @@ struct RequestFields {
             headers = HTTPHeaders()
             partBody = ByteBuffer()
         }
+        guard partHeaderNamesAreASCII(body, boundary: boundary) else {
+            throw FaceMatrixError.validationFailed(field: "body", reason: "malformed multipart/form-data")
+        }
         do {
             try parser.execute(body)
         } catch {
@@ -81,6 +84,39 @@ struct RequestFields {
             }
         }
         return fields
+    }
+
+    /// Whether no part-header line carries a byte ≥ 0x80 before its colon. MultipartKit 4.7.1 looks such a byte
+    /// up in a 128-entry table while reading a header name, and the index out of range ends the process (a trap,
+    /// not an error). Header names are ASCII tokens (RFC 7578, RFC 9110), so no client that follows the standard is
+    /// refused. Every line after every occurrence of the delimiter is checked up to the blank line that ends the
+    /// headers: more places than the parser reads header names in, never fewer.
+    static func partHeaderNamesAreASCII(_ body: ByteBuffer, boundary: String) -> Bool {
+        let (cr, lf, colon) = (UInt8(ascii: "\r"), UInt8(ascii: "\n"), UInt8(ascii: ":"))
+        let bytes = body.readableBytesView
+        let delimiter = Array("--\(boundary)".utf8)
+        var searchStart = bytes.startIndex
+        while let found = bytes[searchStart...].firstRange(of: delimiter) {
+            var index = found.upperBound
+            // After a delimiter and after every line break, a header name may begin; it ends at its colon.
+            var inName = true
+            var last3: (UInt8, UInt8, UInt8) = (0, 0, 0)
+            while index < bytes.endIndex {
+                let byte = bytes[index]
+                index += 1
+                if byte == cr || byte == lf {
+                    // CR LF CR LF: the blank line after the headers; the part's content follows.
+                    if last3 == (cr, lf, cr) && byte == lf { break }
+                    inName = true
+                } else if inName {
+                    if byte >= 0x80 { return false }
+                    if byte == colon { inName = false }
+                }
+                last3 = (last3.1, last3.2, byte)
+            }
+            searchStart = found.upperBound
+        }
+        return true
     }
 
     static func json(_ body: ByteBuffer) throws -> RequestFields {

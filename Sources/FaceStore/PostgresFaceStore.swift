@@ -9,6 +9,8 @@ public struct PostgresFaceStore: FaceStore {
     public let database: Database
     /// Any single database operation longer than this is treated as the database being unavailable.
     public var operationTimeout: Duration = .seconds(5)
+    /// The same for `prepare`, which may build an index over the whole gallery.
+    public var preparationTimeout: Duration = .seconds(300)
     /// How many nearest faces are read to find the best two users (a user may own several of them).
     public var neighbours = 32
     /// Refuses operations at once while the database is known to be unreachable.
@@ -36,7 +38,9 @@ public struct PostgresFaceStore: FaceStore {
             (1...16_000).contains(model.dimension)
         else { throw FaceMatrixError.internalError }
         let indexName = "faces_hnsw_\(stableHash(model.key))"
-        _ = try await perform {
+        // Building the index over an existing gallery takes a while, and start-up is not a request: no breaker,
+        // and a deadline of its own.
+        _ = try await perform(timeout: preparationTimeout, throughBreaker: false) {
             try await database.client.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Database.migrationLockKey))", logger: logger)
                 try await connection.query(
@@ -279,10 +283,13 @@ public struct PostgresFaceStore: FaceStore {
 
     /// Runs one database operation with a time limit, translating database failures into the error contract:
     /// an unreachable or failing server becomes `.dependencyUnavailable` (503), a taken email `.userAlreadyExists`.
-    func perform<Result: Sendable>(_ operation: @escaping @Sendable () async throws -> Result) async throws -> Result {
-        try breaker.check()
+    func perform<Result: Sendable>(
+        timeout: Duration? = nil, throughBreaker: Bool = true,
+        _ operation: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        if throughBreaker { try breaker.check() }
         do {
-            return try await withDeadline(operationTimeout, operation)
+            return try await withDeadline(timeout ?? operationTimeout, operation)
         } catch let error as FaceMatrixError {
             throw error
         } catch let error as PSQLError {

@@ -320,6 +320,11 @@ public struct RecognitionService: Sendable {
         id.utf8.count == 36 && id.hasPrefix("usr_") && id.utf8.dropFirst(4).allSatisfy { $0.isHexDigit }
     }
 
+    /// Enrollment keys are "req-" and 32 lowercase hex digits, as `issueEnrollmentKey` makes them.
+    public static func isWellFormedKey(_ key: String) -> Bool {
+        key.utf8.count == 36 && key.hasPrefix("req-") && key.utf8.dropFirst(4).allSatisfy { $0.isHexDigit }
+    }
+
     private func existingUser(_ id: String) async throws -> UserRecord? {
         guard Self.isWellFormedUserID(id) else { return nil }
         return try await store.user(id: id)
@@ -330,8 +335,8 @@ public struct RecognitionService: Sendable {
     private func faceSource(for input: FaceInput) async throws -> FaceSource {
         switch input {
         case .enrollmentKey(let key):
-            // Keys are "req-" and 32 hex digits; anything else cannot exist, so it is not looked up.
-            guard key.hasPrefix("req-"), key.count == 36 else { throw FaceMatrixError.enrollmentKeyNotFound }
+            // Keys are "req-" and 32 hex digits; anything else (a NUL byte) cannot exist, so it is not looked up.
+            guard Self.isWellFormedKey(key) else { throw FaceMatrixError.enrollmentKeyNotFound }
             return .enrollmentKey(key)
         case .image(let bytes):
             let (_, face, embedding) = try await analyzeMainFace(bytes)

@@ -41,7 +41,8 @@ import Testing
         let database = Database(configuration: try DatabaseConfiguration(url: url), logger: TestEnvironment.logger)
         let strangers = try Self.strangers(8)
         try await withRunningClient(database.client) {
-            let service = try await TestService.make(database: database)
+            // Long enough not to mistake a busy machine for the outage, short enough to keep the test quick.
+            let service = try await TestService.make(database: database, operationTimeout: .seconds(15))
             let breaker = service.store.breaker
             try await service.test { client in
                 let enrolled = try await client.send(

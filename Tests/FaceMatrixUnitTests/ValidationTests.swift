@@ -29,6 +29,10 @@ import Testing
             ("Ann", "2026-12-01", nil, "birthdate"), ("Ann", "19９0-01-01", nil, "birthdate"),
             ("Ann", "1990-01-01", "not-an-email", "email"), ("Ann", "1990-01-01", "a@b", "email"),
             ("Ann", "1990-01-01", "a b@example.org", "email"),
+            // 150 characters but 300 code points: PostgreSQL's length() counts the latter (once a 500).
+            (String(repeating: "e\u{301}", count: 150), "1990-01-01", nil, "name"),
+            // A NUL byte once reached PostgreSQL and came back as a 500.
+            ("Ann", "1990-01-01", "a\u{0}b@example.org", "email"),
         ] as [(String?, String?, String?, String)])
     func rejectsBadInputNamingTheField(name: String?, birthdate: String?, email: String?, field: String) {
         #expect {

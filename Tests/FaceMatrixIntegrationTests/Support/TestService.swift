@@ -22,9 +22,13 @@ struct TestService {
 
     static func make(
         database: Database, keyLifetime: Duration = .seconds(900), uploadLimit: Int = 11_000_000,
-        concurrency: Int = 2, queueLimit: Int = 16, maximumFacesPerPhoto: Int = 10
+        concurrency: Int = 2, queueLimit: Int = 16, maximumFacesPerPhoto: Int = 10,
+        operationTimeout: Duration = .seconds(30)
     ) async throws -> TestService {
-        let store = PostgresFaceStore(database: database)
+        // The whole suite runs in parallel on two cores, where a query can wait several seconds for the CPU; the
+        // service's 5 s would then read as an outage and open the breaker. Tests of outages choose their own.
+        var store = PostgresFaceStore(database: database)
+        store.operationTimeout = operationTimeout
         let pipeline = TestModels.pipeline
         try await store.prepare(for: pipeline.model)
         var settings = RecognitionSettings()
