@@ -103,6 +103,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.copy("Web")],
             swiftSettings: strictSwift
@@ -112,7 +113,7 @@ let package = Package(
             name: "FaceMatrixCLI",
             dependencies: [
                 "FaceMatrixServer", "FaceMatrixCore", "ONNXRuntime", "FacePipeline", "FaceMatrixEvaluation",
-                "Recognition",
+                "Recognition", "FaceStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

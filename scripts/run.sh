@@ -25,10 +25,15 @@ if [ -z "${DATABASE_URL:-}" ]; then
     export DATABASE_URL
     trap '"$FACEMATRIX_ROOT/scripts/postgres.sh" stop "$cluster"; log "PostgreSQL stopped"' EXIT
     log "private PostgreSQL running (cluster: $cluster, log: $cluster/postgres.log)"
+    log "for facematrix enrol-folder and keys: DATABASE_URL=\$(scripts/postgres.sh url $cluster)"
 fi
 
 log "building the release binary (the first build takes several minutes)"
 step "swift build" "see the compiler output above" \
     swift build -c release --scratch-path "$FACEMATRIX_BUILD" -j "$(nproc)" --product facematrix
+if [ -z "${FACEMATRIX_API_KEYS:-}" ]; then
+    log "API keys: unless one was made with 'facematrix keys create', anyone who can reach this port can use the API;"
+    log "  to require keys: FACEMATRIX_API_KEYS=admin:A-LONG-SECRET make run, or 'facematrix keys create --role admin' (README: Access control)"
+fi
 log "serving on ${HOST:-0.0.0.0}:${PORT:-8080}; Ctrl-C stops"
 "$FACEMATRIX_BUILD/release/facematrix" serve

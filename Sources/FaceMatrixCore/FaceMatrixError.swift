@@ -13,6 +13,10 @@ public enum FaceMatrixError: Error, Equatable, Sendable {
     case userAlreadyExists(String)
     /// A face added to a user does not verify against the faces they already have (1:1).
     case faceMismatch(String)
+    /// API keys are on and the request carries none, or one that is unknown or revoked.
+    case unauthorized
+    /// The request's API key is valid but its role does not allow this endpoint.
+    case forbidden(required: String)
     case unsupportedMediaType(String)
     /// `retryAfterSeconds` becomes the `Retry-After` header.
     case dependencyUnavailable(String, retryAfterSeconds: Int)
@@ -35,6 +39,8 @@ public enum FaceMatrixError: Error, Equatable, Sendable {
         case .unsupportedMediaType: 609
         case .dependencyUnavailable: 610
         case .faceMismatch: 611
+        case .unauthorized: 612
+        case .forbidden: 613
         case .endpointNotFound: 404
         case .methodNotAllowed: 405
         case .internalError: 500
@@ -54,6 +60,8 @@ public enum FaceMatrixError: Error, Equatable, Sendable {
         case .unsupportedMediaType: "unsupported_media_type"
         case .dependencyUnavailable: "dependency_unavailable"
         case .faceMismatch: "face_mismatch"
+        case .unauthorized: "unauthorized"
+        case .forbidden: "forbidden"
         case .endpointNotFound: "not_found"
         case .methodNotAllowed: "method_not_allowed"
         case .internalError: "internal_error"
@@ -65,6 +73,8 @@ public enum FaceMatrixError: Error, Equatable, Sendable {
         case .faceNotDetected, .invalidImage, .validationFailed: 400
         case .imageTooLarge: 413
         case .faceQualityTooLow, .faceMismatch: 422
+        case .unauthorized: 401
+        case .forbidden: 403
         case .enrollmentKeyNotFound, .userNotFound: 404
         case .userAlreadyExists: 409
         case .unsupportedMediaType: 415
@@ -86,6 +96,8 @@ public enum FaceMatrixError: Error, Equatable, Sendable {
         case .userNotFound: "No user with this id"
         case .userAlreadyExists(let detail): "The user already exists: \(detail)"
         case .faceMismatch(let detail): "The face does not match this user's enrolled faces: \(detail)"
+        case .unauthorized: "An API key is required: send it as 'Authorization: Bearer KEY' or 'X-API-Key: KEY'"
+        case .forbidden(let required): "This API key may not do this; it needs the '\(required)' role"
         case .unsupportedMediaType(let detail): "Unsupported content type: \(detail)"
         case .dependencyUnavailable(let what, _): "The service is temporarily unavailable (\(what)); retry shortly"
         case .endpointNotFound: "No such endpoint"

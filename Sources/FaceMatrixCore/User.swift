@@ -149,3 +149,16 @@ public struct UserRecord: Sendable, Equatable {
         self.createdAt = createdAt
     }
 }
+
+/// What an API key may do. `admin` includes everything `recognise` may.
+public enum APIRole: String, Sendable, CaseIterable, Codable {
+    /// Recognise and verify: the door, the desk, the login screen.
+    case recognise
+    /// Also enrol, add faces, read and erase users.
+    case admin
+
+    /// Whether a key of this role may do what `required` allows.
+    public func permits(_ required: APIRole) -> Bool {
+        self == .admin || required == .recognise
+    }
+}

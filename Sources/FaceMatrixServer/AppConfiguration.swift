@@ -1,3 +1,4 @@
+public import FaceMatrixCore
 import Foundation
 public import Logging
 
@@ -11,6 +12,8 @@ public struct AppConfiguration: Sendable {
     public var logLevel: Logger.Level
     public var pipeline: PipelineSettings
     public var recognition: RecognitionSettings
+    /// `FACEMATRIX_API_KEYS`: keys chosen by the operator, with their roles (stored keys come from the database).
+    public var apiKeys: [(role: APIRole, secret: String)] = []
 
     /// A variable that is set but unusable. The message names the variable, so the process can stop with one line.
     public struct InvalidValue: Error, Equatable, CustomStringConvertible {
@@ -65,12 +68,31 @@ public struct AppConfiguration: Sendable {
             pipeline: try PipelineSettings(environment: environment),
             recognition: try RecognitionSettings(environment: environment)
         )
+        apiKeys = try reader.apiKeys("FACEMATRIX_API_KEYS")
     }
 }
 
 /// Typed access to environment variables that turns every bad value into an error naming the variable.
 struct EnvironmentReader {
     let environment: [String: String]
+
+    /// `role:secret,role:secret`; a secret of at least 16 characters, with no comma or whitespace.
+    func apiKeys(_ name: String) throws(AppConfiguration.InvalidValue) -> [(role: APIRole, secret: String)] {
+        guard let raw = value(name) else { return [] }
+        var keys: [(role: APIRole, secret: String)] = []
+        for entry in raw.split(separator: ",") {
+            let pair = entry.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2, let role = APIRole(rawValue: pair[0]) else {
+                throw .init(
+                    variable: name, reason: "must be role:secret pairs separated by commas, role recognise or admin")
+            }
+            guard pair[1].count >= 16, !pair[1].contains(where: \.isWhitespace) else {
+                throw .init(variable: name, reason: "has a secret shorter than 16 characters (or with spaces)")
+            }
+            keys.append((role, pair[1]))
+        }
+        return keys
+    }
 
     private func value(_ name: String) -> String? {
         guard let raw = environment[name] else { return nil }

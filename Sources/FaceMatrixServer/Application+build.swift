@@ -36,9 +36,12 @@ public func buildApplication(
     if webDirectory == nil {
         logger.warning("the try-it page was not found (set FACEMATRIX_WEB_DIR); `/` answers 404")
     }
+    let authenticator = APIKeyAuthenticator(
+        configured: configuration.apiKeys, repository: APIKeyRepository(database: database))
     let router = buildRouter(
         checks: checks, service: service, metrics: metrics,
-        uploadLimit: configuration.pipeline.imageLimits.maxBytes + 1_048_576, webDirectory: webDirectory)
+        uploadLimit: configuration.pipeline.imageLimits.maxBytes + 1_048_576, webDirectory: webDirectory,
+        authenticator: authenticator)
     var app = Application(
         router: router,
         configuration: .init(
@@ -53,6 +56,14 @@ public func buildApplication(
         // Ctrl-C or SIGTERM while the database is still unreachable ends the wait instead of sitting it out.
         try await cancelWhenGracefulShutdown {
             try await prepareWhenReachable(store, model: service.model, logger: logger)
+        }
+        let keys = try await authenticator.activeKeyCount()
+        if keys == 0 {
+            logger.warning(
+                "API keys are off: anyone who can reach this service can recognise, enrol and erase people; set FACEMATRIX_API_KEYS or run `facematrix keys create`"
+            )
+        } else {
+            logger.info("API keys are on", metadata: ["keys": "\(keys)"])
         }
     }
     return app
@@ -99,13 +110,17 @@ public func buildRouter(
     service: RecognitionService? = nil,
     metrics: PrometheusCollectorRegistry? = nil,
     uploadLimit: Int = 11_000_000,
-    webDirectory: String? = nil
+    webDirectory: String? = nil,
+    authenticator: APIKeyAuthenticator? = nil
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable()
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorMiddleware(routes: routes))
+    if let authenticator {
+        router.add(middleware: APIKeyMiddleware(authenticator: authenticator))
+    }
     if let webDirectory {
         // Asked only when no route matched (GET or HEAD); `..` is refused, so nothing outside the folder is served.
         router.add(

@@ -59,6 +59,9 @@ public struct ErrorMiddleware: RouterMiddleware {
         if case .methodNotAllowed(let allowed) = error {
             headers[.allow] = allowed.joined(separator: ", ")
         }
+        if case .unauthorized = error {
+            headers[.wwwAuthenticate] = #"Bearer realm="FaceMatrix""#
+        }
         let body = ErrorBody(errorCode: error.code, error: error.slug, message: error.message, requestId: requestID)
         return try jsonResponse(body, status: .init(code: error.httpStatus), headers: headers)
     }

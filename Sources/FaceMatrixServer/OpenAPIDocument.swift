@@ -8,7 +8,13 @@ public enum OpenAPIDocument {
           version: 1.0.0
           description: >-
             Face recognition: upload a photo to find out who it shows; unknown faces get an enrollment key with which
-            the person can enrol by name and birthdate without uploading again.
+            the person can enrol by name and birthdate without uploading again. Once API keys exist (FACEMATRIX_API_KEYS,
+            or `facematrix keys create`), every /api/ operation needs one: recognise and verify a 'recognise' or
+            'admin' key, the others an 'admin' key (401 without a valid key, 403 with too weak a one).
+        security:
+          - bearer: []
+          - apiKeyHeader: []
+          - {}
         paths:
           /api/v1/recognise_user:
             post: &recognise
@@ -43,6 +49,8 @@ public enum OpenAPIDocument {
                 "413": {$ref: "#/components/responses/Error"}
                 "415": {$ref: "#/components/responses/Error"}
                 "503": {$ref: "#/components/responses/Error"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
           /api/v1/recognize_user:
             post: *recognise
           /api/recognise_user:
@@ -80,6 +88,8 @@ public enum OpenAPIDocument {
                 "415": {$ref: "#/components/responses/Error"}
                 "422": {$ref: "#/components/responses/Error"}
                 "503": {$ref: "#/components/responses/Error"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
           /api/v1/users/{id}:
             parameters:
               - {name: id, in: path, required: true, schema: {type: string}}
@@ -93,6 +103,8 @@ public enum OpenAPIDocument {
                       schema: {$ref: "#/components/schemas/UserDetails"}
                 "404": {$ref: "#/components/responses/Error"}
                 "503": {$ref: "#/components/responses/Error"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
             delete:
               summary: Erase the user and every embedding of theirs
               responses:
@@ -103,6 +115,8 @@ public enum OpenAPIDocument {
                       schema: {$ref: "#/components/schemas/UserDeleted"}
                 "404": {$ref: "#/components/responses/Error"}
                 "503": {$ref: "#/components/responses/Error"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
           /api/v1/verify:
             post:
               summary: 1:1 verification - is the main face of this photo the user with this id?
@@ -127,6 +141,8 @@ public enum OpenAPIDocument {
                 "413": {$ref: "#/components/responses/Error"}
                 "415": {$ref: "#/components/responses/Error"}
                 "503": {$ref: "#/components/responses/Error"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
           /api/v1/users/{id}/faces:
             parameters:
               - {name: id, in: path, required: true, schema: {type: string}}
@@ -160,6 +176,8 @@ public enum OpenAPIDocument {
                 "415": {$ref: "#/components/responses/Error"}
                 "422": {$ref: "#/components/responses/Error"}
                 "503": {$ref: "#/components/responses/Error"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
           /health/live:
             get:
               summary: The process is up
@@ -205,6 +223,9 @@ public enum OpenAPIDocument {
                   content:
                     application/yaml: {schema: {type: string}}
         components:
+          securitySchemes:
+            bearer: {type: http, scheme: bearer, description: "Authorization: Bearer KEY"}
+            apiKeyHeader: {type: apiKey, in: header, name: X-API-Key}
           responses:
             Error:
               description: An error, in the documented error contract
@@ -217,7 +238,7 @@ public enum OpenAPIDocument {
               required: [status, error_code, error, message, requestId]
               properties:
                 status: {type: string, const: error}
-                error_code: {type: integer, enum: [500, 404, 405, 601, 602, 603, 604, 605, 606, 607, 608, 609, 610, 611]}
+                error_code: {type: integer, enum: [500, 404, 405, 601, 602, 603, 604, 605, 606, 607, 608, 609, 610, 611, 612, 613]}
                 error: {type: string}
                 message: {type: string}
                 requestId: {type: string}

@@ -134,5 +134,22 @@ extension Database {
                 "CREATE INDEX enrollment_keys_expiry ON enrollment_keys (expires_at)",
             ]
         ),
+        Migration(
+            version: 3,
+            name: "api keys",
+            statements: [
+                """
+                CREATE TABLE api_keys (
+                    id text PRIMARY KEY,
+                    role text NOT NULL CHECK (role IN ('recognise', 'admin')),
+                    name text NOT NULL CHECK (length(name) <= 200),
+                    salt bytea NOT NULL,
+                    secret_hash bytea NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    revoked_at timestamptz
+                )
+                """
+            ]
+        ),
     ]
 }

@@ -64,6 +64,8 @@ import Testing
         (.unsupportedMediaType("x"), 415, 609, "unsupported_media_type"),
         (.dependencyUnavailable("database", retryAfterSeconds: 5), 503, 610, "dependency_unavailable"),
         (.faceMismatch("x"), 422, 611, "face_mismatch"),
+        (.unauthorized, 401, 612, "unauthorized"),
+        (.forbidden(required: "admin"), 403, 613, "forbidden"),
         (.internalError, 500, 500, "internal_error"),
     ])
     func everyErrorHasItsDocumentedCode(error: FaceMatrixError, status: Int, code: Int, slug: String) {
