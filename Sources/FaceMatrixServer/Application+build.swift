@@ -113,7 +113,8 @@ public func buildRouter(
     webDirectory: String? = nil,
     authenticator: APIKeyAuthenticator? = nil
 ) -> Router<AppRequestContext> {
-    let router = Router(context: AppRequestContext.self)
+    // HEAD answers wherever GET does, with GET's headers and no body (RFC 9110 §9.3.2).
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     let routes = RouteTable()
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: MetricsMiddleware())

@@ -101,6 +101,8 @@ public final class RouteTable: Sendable {
                     && zip(route.path.components, segments).allSatisfy { $0 ~= $1 }
             }.map(\.method.rawValue)
         }
-        return methods.isEmpty ? nil : Set(methods).sorted()
+        // HEAD is generated for every GET route when the responder is built, after the routes are recorded.
+        let withHead = methods.contains("GET") ? methods + ["HEAD"] : methods
+        return withHead.isEmpty ? nil : Set(withHead).sorted()
     }
 }

@@ -20,7 +20,7 @@ struct Unreachable: Error, CustomStringConvertible {
             for (uri, method) in [("/health/live", HTTPRequest.Method.put), ("/openapi.yaml", .delete)] {
                 try await client.execute(uri: uri, method: method) { response in
                     #expect(response.status == .methodNotAllowed, "\(method) \(uri)")
-                    #expect(response.headers[.allow] == "GET")
+                    #expect(response.headers[.allow] == "GET, HEAD")
                     let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
                     #expect(body?["error"] as? String == "method_not_allowed")
                     #expect(body?["error_code"] as? Int == 405)
@@ -29,6 +29,18 @@ struct Unreachable: Error, CustomStringConvertible {
             try await client.execute(uri: "/nowhere", method: .put) { response in
                 #expect(response.status == .notFound)
                 #expect(response.headers[.allow] == nil)
+            }
+        }
+    }
+
+    @Test func headAnswersLikeGetWithoutABody() async throws {
+        try await application([]).test(.router) { client in
+            for uri in ["/health/live", "/openapi.yaml"] {
+                try await client.execute(uri: uri, method: .head) { response in
+                    #expect(response.status == .ok, "\(uri)")
+                    #expect(response.body.readableBytes == 0, "\(uri)")
+                    #expect(response.headers[.requestID] != nil)
+                }
             }
         }
     }
