@@ -12,6 +12,8 @@ public struct AppConfiguration: Sendable {
     public var logLevel: Logger.Level
     public var pipeline: PipelineSettings
     public var recognition: RecognitionSettings
+    /// `FACEMATRIX_METRICS_PORT`: serve `/metrics` on this port (same host) instead of the API's.
+    public var metricsPort: Int?
     /// `FACEMATRIX_API_KEYS`: keys chosen by the operator, with their roles (stored keys come from the database).
     public var apiKeys: [(role: APIRole, secret: String)] = []
 
@@ -69,6 +71,13 @@ public struct AppConfiguration: Sendable {
             recognition: try RecognitionSettings(environment: environment)
         )
         apiKeys = try reader.apiKeys("FACEMATRIX_API_KEYS")
+        if environment["FACEMATRIX_METRICS_PORT"].map({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }) == true {
+            let metricsPort = try reader.integer("FACEMATRIX_METRICS_PORT", default: 0, in: 1...65535)
+            guard metricsPort != port else {
+                throw .init(variable: "FACEMATRIX_METRICS_PORT", reason: "must differ from PORT (\(port))")
+            }
+            self.metricsPort = metricsPort
+        }
     }
 }
 

@@ -38,18 +38,29 @@ public func buildApplication(
     }
     let authenticator = APIKeyAuthenticator(
         configured: configuration.apiKeys, repository: APIKeyRepository(database: database))
+    // With a metrics port, /metrics is served there only, so that it can stay inside the network while the API
+    // faces its clients.
     let router = buildRouter(
-        checks: checks, service: service, metrics: metrics,
+        checks: checks, service: service, metrics: configuration.metricsPort == nil ? metrics : nil,
         uploadLimit: configuration.pipeline.imageLimits.maxBytes + 1_048_576, webDirectory: webDirectory,
         authenticator: authenticator)
+    var services: [any Service] = [
+        database.client,
+        EnrollmentKeyJanitor(store: store, model: service.model, interval: .seconds(30), logger: logger),
+    ]
+    if let metricsPort = configuration.metricsPort {
+        services.append(
+            Application(
+                router: buildMetricsRouter(metrics),
+                configuration: .init(
+                    address: .hostname(configuration.host, port: metricsPort), serverName: "FaceMatrix"),
+                logger: logger))
+    }
     var app = Application(
         router: router,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "FaceMatrix"),
-        services: [
-            database.client,
-            EnrollmentKeyJanitor(store: store, model: service.model, interval: .seconds(30), logger: logger),
-        ],
+        services: services,
         logger: logger
     )
     app.beforeServerStarts {
@@ -135,16 +146,26 @@ public func buildRouter(
             body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
     }
     if let metrics {
-        router.get("/metrics") { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
-        }
+        router.get("/metrics") { _, _ in metricsResponse(metrics) }
     }
     if let service {
         RecognitionRoutes(service: service, uploadLimit: uploadLimit).register(on: router)
     }
     routes.record(router)
+    return router
+}
+
+/// Prometheus' text exposition of `metrics`.
+func metricsResponse(_ metrics: PrometheusCollectorRegistry) -> Response {
+    Response(
+        status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+        body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+}
+
+/// `/metrics` alone, for `FACEMATRIX_METRICS_PORT`.
+func buildMetricsRouter(_ metrics: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
+    router.get("/metrics") { _, _ in metricsResponse(metrics) }
     return router
 }
 

@@ -34,6 +34,7 @@ import Testing
             environment["FACEMATRIX_MODEL_DIR"] = TestModels.directory
             environment["DATABASE_URL"] = try EnrolFolderCommandTests.url(ofDatabase: configuration.database)
             environment["PORT"] = "\(port)"
+            environment["FACEMATRIX_METRICS_PORT"] = "\(port + 1)"
             environment["HOST"] = "127.0.0.1"
             environment["LOG_LEVEL"] = "warning"
             let server = Process()
@@ -48,6 +49,14 @@ import Testing
                 try await Task.sleep(for: .milliseconds(100))
             }
             try #require(Self.isReady(port: port), "the service did not become ready")
+
+            // With FACEMATRIX_METRICS_PORT, /metrics is served there and not on the API's port.
+            let metrics = try TestEnvironment.execute(
+                "/usr/bin/curl", ["-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(port + 1)/metrics"])
+            #expect(metrics.stdout.hasSuffix("\n200") && metrics.stdout.contains("# TYPE"))
+            let hidden = try TestEnvironment.execute(
+                "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/metrics"])
+            #expect(hidden.stdout == "404")
 
             // More photos than the workers analyse at once, so some wait in the queue when SIGTERM arrives.
             let requests = try (0..<6).map { _ in try Self.post(photo.path, port: port) }

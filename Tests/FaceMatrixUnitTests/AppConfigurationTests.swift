@@ -84,4 +84,17 @@ import Testing
         let policy = try AppConfiguration(environment: environment).recognition.policy(calibrated: nil)
         #expect(policy.threshold(forGallerySize: 3) == 0.7)
     }
+
+    @Test func aMetricsPortMustDifferFromTheAPIPort() throws {
+        let base = ["DATABASE_URL": "postgres://a@b/c", "PORT": "8080"]
+        #expect(try AppConfiguration(environment: base).metricsPort == nil)
+        #expect(
+            try AppConfiguration(environment: base.merging(["FACEMATRIX_METRICS_PORT": "9100"]) { $1 }).metricsPort
+                == 9100)
+        for bad in ["8080", "0", "x"] {
+            #expect(throws: AppConfiguration.InvalidValue.self) {
+                try AppConfiguration(environment: base.merging(["FACEMATRIX_METRICS_PORT": bad]) { $1 })
+            }
+        }
+    }
 }
