@@ -2,7 +2,7 @@
 # The recipes source scripts/lib.sh, which needs bash (dash has no BASH_SOURCE).
 SHELL := /bin/bash
 
-.PHONY: run test test-unit setup models build format lint clean-data bench-pipeline bench-http bench-accuracy calibrate soak
+.PHONY: run test test-unit setup models build format lint clean-data bench-pipeline bench-http bench-accuracy calibrate fuzz soak
 
 run:
 	@scripts/run.sh
@@ -25,10 +25,10 @@ build: setup
 	@. scripts/lib.sh && swift build --scratch-path "$$FACEMATRIX_BUILD" -j 2
 
 format:
-	@. scripts/lib.sh && swift format format --in-place --recursive --parallel Package.swift Sources Tests bench
+	@. scripts/lib.sh && swift format format --in-place --recursive --parallel Package.swift Sources Tests bench fuzz
 
 lint:
-	@. scripts/lib.sh && swift format lint --strict --recursive --parallel Package.swift Sources Tests bench
+	@. scripts/lib.sh && swift format lint --strict --recursive --parallel Package.swift Sources Tests bench fuzz
 
 # Pipeline speed per stage, images/s with 1 and 2 callers, ratio to ONNX Runtime alone → bench/results/.
 bench-pipeline: models
@@ -56,6 +56,10 @@ bench-accuracy: models
 # descriptors sampled; pass/fail verdict → bench/results/soak-*.{json,md}.
 soak: models
 	@bench/soak.sh
+
+# Coverage-guided fuzzing of the image pipeline (libFuzzer + AddressSanitizer), FUZZ_SECONDS (default 600).
+fuzz: setup
+	@scripts/fuzz.sh $${FUZZ_SECONDS:-600}
 
 # Deletes the private database cluster of `make run` (all enrolled users). The server must be stopped.
 clean-data:

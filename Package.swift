@@ -136,6 +136,14 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // libFuzzer target: `make fuzz` (scripts/fuzz.sh) builds it with -sanitize=fuzzer,address -DFUZZING.
+        .executableTarget(
+            name: "FuzzImagePipeline",
+            dependencies: ["FaceInference", "FaceMatrixCore", "FacePipeline", "ImageDecoding"],
+            path: "fuzz/FuzzImagePipeline",
+            swiftSettings: strictSwift
+        ),
+
         // Helpers shared by the test targets: the shared photos, encoders that build test images at run time.
         .target(
             name: "FaceMatrixTestSupport",

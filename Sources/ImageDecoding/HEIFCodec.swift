@@ -64,15 +64,18 @@ enum HEIFCodec {
             // Tiles are decoded on the calling thread: parallelism comes from analysing several photos at once.
             heif_context_set_max_decoding_threads(context, 0)
             let read = heif_context_read_from_memory_without_copy(context, bytes.baseAddress, bytes.count, nil)
+            // An error's message lives in the context: read it before the context is freed (found by fuzzing).
             guard read.code == heif_error_Ok else {
+                let failure = HEIFCodec.error(read)
                 heif_context_free(context)
-                throw HEIFCodec.error(read)
+                throw failure
             }
             var handle: OpaquePointer?
             let primary = heif_context_get_primary_image_handle(context, &handle)
             guard primary.code == heif_error_Ok, let handle else {
+                let failure = HEIFCodec.error(primary)
                 heif_context_free(context)
-                throw HEIFCodec.error(primary)
+                throw failure
             }
             self.context = context
             self.handle = handle

@@ -1,6 +1,7 @@
 import CImageCodecs
 import FaceMatrixCore
 import FaceMatrixTestSupport
+import Foundation
 import ImageDecoding
 import Testing
 
@@ -160,5 +161,16 @@ struct PhoneFormatTests {
         let wave: [UInt8] = Array("RIFF".utf8) + [36, 0, 0, 0] + Array("WAVEfmt ".utf8)
         #expect(throws: ImageDecodingError.unsupportedFormat) { try decoder.decode(mp4) }
         #expect(throws: ImageDecodingError.unsupportedFormat) { try decoder.decode(wave) }
+    }
+
+    /// Found by `make fuzz`: a HEIF whose container libheif refuses. Its error message lives in the libheif context,
+    /// which was freed before the message was read (AddressSanitizer: heap-use-after-free). The fuzz corpus replays
+    /// it under ASan on every run; here it must give a typed error.
+    @Test func aHEIFThatLibheifRefusesGivesATypedError() throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fixtures/fuzz/heif-error-message-after-free.heic")
+        let bytes = [UInt8](try Data(contentsOf: fixture))
+        #expect(bytes.withUnsafeBytes { ImageDecoder.format(of: $0) } == .heif)
+        #expect(throws: ImageDecodingError.self) { try decoder.decode(bytes) }
     }
 }
