@@ -92,7 +92,7 @@ let package = Package(
             name: "FaceMatrixServer",
             dependencies: [
                 "FaceMatrixCore", "FaceStore", "ONNXRuntime", "FaceInference", "FacePipeline", "ImageDecoding",
-                "Recognition",
+                "Recognition", "FaceMatrixHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -136,6 +136,24 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // Request bodies and headers as bytes: multipart, JSON, X-Request-ID (no server, so the fuzzer reaches it).
+        .target(
+            name: "FaceMatrixHTTP",
+            dependencies: [
+                "FaceMatrixCore",
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "FuzzRequestParsing",
+            dependencies: ["FaceMatrixHTTP", .product(name: "NIOCore", package: "swift-nio")],
+            path: "fuzz/FuzzRequestParsing",
+            swiftSettings: strictSwift
+        ),
         // libFuzzer target: `make fuzz` (scripts/fuzz.sh) builds it with -sanitize=fuzzer,address -DFUZZING.
         .executableTarget(
             name: "FuzzImagePipeline",

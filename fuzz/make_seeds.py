@@ -1,7 +1,10 @@
-"""Seed inputs for the image-pipeline fuzz target: small real photos from ../shared and edge cases of every format
-the decoder reads, made with Pillow (the tooling venv) and, when Debian's heif-enc is installed, HEIC.
+"""Seed inputs for the fuzz targets.
 
-Usage: make_seeds.py SHARED_FACES_DIR OUTPUT_DIR
+  make_seeds.py SHARED_FACES_DIR OUTPUT_DIR      image pipeline: small real photos from ../shared and edge cases of
+                                                 every format the decoder reads, made with Pillow (the tooling venv)
+                                                 and, when Debian's heif-enc is installed, HEIC
+  make_seeds.py --requests OUTPUT_DIR            request parsing: a selector byte (0 multipart, 1 JSON,
+                                                 2 Content-Type, 3 X-Request-ID), then what that parser reads
 """
 
 import csv
@@ -32,7 +35,29 @@ def exif_orientation(value: int) -> bytes:
     return b"Exif\x00\x00" + tiff
 
 
+def request_seeds(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    part = (b'--b\r\nContent-Disposition: form-data; name="image"; filename="x.jpg"\r\n'
+            b"Content-Type: image/jpeg\r\n\r\n\xff\xd8\xff\xe0data\r\n"
+            b'--b\r\nContent-Disposition: form-data; name="user_id"\r\n\r\nusr_0123\r\n--b--\r\n')
+    seeds = {
+        "multipart": b"\x00" + part,
+        "multipart-own-boundary": b"\x00" + b"xyz\n" + part.replace(b"--b", b"--xyz"),
+        "multipart-repeated": b"\x00" + part.replace(b"user_id", b"image"),
+        "json": b'\x01{"name": "Ann", "birthdate": "1990-01-01", "email": null, "req_id": "req-00"}',
+        "json-nested": b'\x01{"name": {"a": [1, 2.5e3, true]}}',
+        "content-type": b"\x02multipart/form-data; charset=utf-8; boundary=\"abc def\"",
+        "request-id": b"\x03f09603c9-f8bb-4126-93df-3ac79a03f7ee",
+    }
+    for name, data in seeds.items():
+        save(out, name, data)
+    print(f"{len(seeds)} seeds in {out}")
+
+
 def main() -> None:
+    if sys.argv[1] == "--requests":
+        request_seeds(Path(sys.argv[2]))
+        return
     faces, out = Path(sys.argv[1]), Path(sys.argv[2])
     out.mkdir(parents=True, exist_ok=True)
     # Real photos: the small ones, so that mutations stay fast.

@@ -1,4 +1,5 @@
 import FaceMatrixCore
+import FaceMatrixHTTP
 import Hummingbird
 import Recognition
 

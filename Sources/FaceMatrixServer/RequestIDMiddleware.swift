@@ -1,3 +1,4 @@
+import FaceMatrixHTTP
 import Foundation
 public import HTTPTypes
 public import Hummingbird
@@ -23,16 +24,8 @@ public struct RequestIDMiddleware: RouterMiddleware {
         return response
     }
 
-    /// Ids from outside end up in logs, so only short, printable ones are kept.
     static func acceptable(_ candidate: String) -> String? {
-        guard (1...128).contains(candidate.count),
-            candidate.unicodeScalars.allSatisfy({
-                $0.isASCII
-                    && ($0.properties.isAlphabetic || $0.properties.numericType != nil
-                        || "-_.:".unicodeScalars.contains($0))
-            })
-        else { return nil }
-        return candidate
+        RequestID.acceptable(candidate)
     }
 }
 

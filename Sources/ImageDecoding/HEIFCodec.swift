@@ -57,6 +57,9 @@ enum HEIFCodec {
         /// Reads the container (boxes, not pixels). libheif itself refuses sides above `maxPixels` here.
         /// - Parameter bytes: Must stay valid for the lifetime of the value; libheif reads it without copying.
         init(_ bytes: UnsafeRawBufferPointer, maxPixels: Int) throws(ImageDecodingError) {
+            guard !HEIFItemReferences.containLoop(bytes) else {
+                throw .corrupt("HEIF items that refer to themselves in a loop")
+            }
             guard HEIFCodec.initialised, let context = heif_context_alloc() else {
                 throw .corrupt("libheif could not create a context")
             }

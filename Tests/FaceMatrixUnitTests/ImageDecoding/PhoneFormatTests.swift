@@ -163,14 +163,26 @@ struct PhoneFormatTests {
         #expect(throws: ImageDecodingError.unsupportedFormat) { try decoder.decode(wave) }
     }
 
-    /// Found by `make fuzz`: a HEIF whose container libheif refuses. Its error message lives in the libheif context,
-    /// which was freed before the message was read (AddressSanitizer: heap-use-after-free). The fuzz corpus replays
-    /// it under ASan on every run; here it must give a typed error.
-    @Test func aHEIFThatLibheifRefusesGivesATypedError() throws {
-        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Fixtures/fuzz/heif-error-message-after-free.heic")
-        let bytes = [UInt8](try Data(contentsOf: fixture))
-        #expect(bytes.withUnsafeBytes { ImageDecoder.format(of: $0) } == .heif)
+    /// Every input that ever crashed `make fuzz`'s image target (Tests/Fixtures/fuzz/FuzzImagePipeline):
+    /// - heif-error-message-after-free: libheif refuses the container; its error message lived in the context, which
+    ///   was freed before the message was read (AddressSanitizer: heap-use-after-free);
+    /// - heif-grid-refers-to-itself: a grid whose tile is the grid itself; libheif 1.15 recursed until the stack ran
+    ///   out and the process died.
+    /// Each must now give a typed error. The fuzz runs replay them under AddressSanitizer too.
+    static let fuzzFindings: [String] = {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fixtures/fuzz/FuzzImagePipeline")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.sorted().map { folder.appendingPathComponent($0).path }
+    }()
+
+    @Test(arguments: fuzzFindings)
+    func everyInputThatOnceCrashedGivesATypedError(path: String) throws {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         #expect(throws: ImageDecodingError.self) { try decoder.decode(bytes) }
+    }
+
+    @Test func theFuzzFindingsAreThere() {
+        #expect(Self.fuzzFindings.count >= 2)
     }
 }

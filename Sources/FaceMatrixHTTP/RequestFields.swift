@@ -1,0 +1,128 @@
+import FaceMatrixCore
+import Foundation
+import MultipartKit
+public import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+
+/// The fields of an API request body, from either `multipart/form-data` or JSON. Pure functions of the bytes, in a
+/// module of their own so that the fuzzer (fuzz/FuzzRequestParsing) reaches them without the server.
+public struct RequestFields: Sendable {
+    /// Text fields by name.
+    public var text: [String: String] = [:]
+    /// The uploaded image, if the request carried an `image` part.
+    public var image: [UInt8]?
+    /// Whether the body was JSON (JSON bodies cannot carry an image).
+    public var isJSON = false
+
+    public init(text: [String: String] = [:], image: [UInt8]? = nil, isJSON: Bool = false) {
+        self.text = text
+        self.image = image
+        self.isJSON = isJSON
+    }
+
+    /// - Throws: `.validationFailed` (field `body`, or the repeated field's name).
+    public static func multipart(_ body: ByteBuffer, boundary: String) throws -> RequestFields {
+        var parts: [MultipartPart] = []
+        var headers = HTTPHeaders()
+        var partBody = ByteBuffer()
+        let parser = MultipartParser(boundary: boundary)
+        parser.onHeader = { name, value in headers.add(name: name, value: value) }
+        parser.onBody = { chunk in partBody.writeBuffer(&chunk) }
+        parser.onPartComplete = {
+            parts.append(MultipartPart(headers: headers, body: partBody))
+            headers = HTTPHeaders()
+            partBody = ByteBuffer()
+        }
+        guard partHeaderNamesAreASCII(body, boundary: boundary) else {
+            throw FaceMatrixError.validationFailed(field: "body", reason: "malformed multipart/form-data")
+        }
+        do {
+            try parser.execute(body)
+        } catch {
+            throw FaceMatrixError.validationFailed(field: "body", reason: "malformed multipart/form-data")
+        }
+        var fields = RequestFields()
+        var seen: Set<String> = []
+        for part in parts {
+            guard let name = part.name else { continue }
+            // Two values for one field are ambiguous (which photo did the caller mean?): refused, never guessed.
+            guard seen.insert(name).inserted else {
+                throw FaceMatrixError.validationFailed(field: name, reason: "must be sent once, not repeated")
+            }
+            if name == "image" {
+                fields.image = Array(buffer: part.body)
+            } else {
+                fields.text[name] = String(buffer: part.body)
+            }
+        }
+        return fields
+    }
+
+    /// Whether no part-header line carries a byte ≥ 0x80 before its colon. MultipartKit 4.7.1 looks such a byte
+    /// up in a 128-entry table while reading a header name, and the index out of range ends the process (a trap,
+    /// not an error). Header names are ASCII tokens (RFC 7578, RFC 9110), so no client that follows the standard is
+    /// refused. Every line after every occurrence of the delimiter is checked up to the blank line that ends the
+    /// headers: more places than the parser reads header names in, never fewer.
+    public static func partHeaderNamesAreASCII(_ body: ByteBuffer, boundary: String) -> Bool {
+        let (cr, lf, colon) = (UInt8(ascii: "\r"), UInt8(ascii: "\n"), UInt8(ascii: ":"))
+        let bytes = body.readableBytesView
+        let delimiter = Array("--\(boundary)".utf8)
+        var searchStart = bytes.startIndex
+        while let found = bytes[searchStart...].firstRange(of: delimiter) {
+            var index = found.upperBound
+            // After a delimiter and after every line break, a header name may begin; it ends at its colon.
+            var inName = true
+            var last3: (UInt8, UInt8, UInt8) = (0, 0, 0)
+            while index < bytes.endIndex {
+                let byte = bytes[index]
+                index += 1
+                if byte == cr || byte == lf {
+                    // CR LF CR LF: the blank line after the headers; the part's content follows.
+                    if last3 == (cr, lf, cr) && byte == lf { break }
+                    inName = true
+                } else if inName {
+                    if byte >= 0x80 { return false }
+                    if byte == colon { inName = false }
+                }
+                last3 = (last3.1, last3.2, byte)
+            }
+            searchStart = found.upperBound
+        }
+        return true
+    }
+
+    /// - Throws: `.validationFailed` for malformed JSON, a non-object, or a value that is not a string.
+    public static func json(_ body: ByteBuffer) throws -> RequestFields {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(buffer: body))
+        } catch {
+            throw FaceMatrixError.validationFailed(field: "body", reason: "malformed JSON")
+        }
+        guard let dictionary = object as? [String: Any] else {
+            throw FaceMatrixError.validationFailed(field: "body", reason: "expected a JSON object")
+        }
+        var fields = RequestFields(isJSON: true)
+        for (key, value) in dictionary {
+            switch value {
+            case let string as String: fields.text[key] = string
+            case is NSNull: continue
+            default: throw FaceMatrixError.validationFailed(field: key, reason: "must be a string")
+            }
+        }
+        return fields
+    }
+
+    /// A parameter of a header value such as `multipart/form-data; boundary=abc`.
+    public static func parameter(_ name: String, in header: String) -> String? {
+        for piece in header.split(separator: ";").dropFirst() {
+            let pair = piece.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if pair.count == 2, pair[0].lowercased() == name {
+                let value = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                return value.isEmpty ? nil : value
+            }
+        }
+        return nil
+    }
+}
