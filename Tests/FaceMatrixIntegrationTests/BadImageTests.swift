@@ -115,6 +115,64 @@ import Testing
         #expect(analysis.imageWidth == width && analysis.imageHeight == height)
     }
 
+    /// The other kinds a phone, a scanner or an editor hands over, each along and across the limits: strips, the
+    /// reduction steps around 2560, just under and just over 40 MP.
+    enum Kind: String, CaseIterable, Sendable {
+        case greyJPEG, cmykJPEG, progressiveJPEG, rgbaPNG, palettePNG, sixteenBitPNG
+    }
+
+    static let kindSizes: [(Kind, Int, Int)] = Kind.allCases.flatMap { kind in
+        [(1, 1), (1, 5000), (5000, 1), (2559, 2559), (2561, 2561), (6324, 6324), (6325, 6325)].map {
+            (kind, $0.0, $0.1)
+        }
+    }
+
+    /// A flat image of `kind` at `width` × `height`.
+    static func flat(_ kind: Kind, width: Int, height: Int) throws -> [UInt8] {
+        let count = width * height
+        switch kind {
+        case .greyJPEG:
+            return try Encoders.jpeg(
+                [UInt8](repeating: 120, count: count), width: width, height: height, pixelFormat: TJPF_GRAY,
+                subsampling: TJSAMP_GRAY)
+        case .cmykJPEG:
+            return try Encoders.jpeg(
+                [UInt8](repeating: 200, count: 4 * count), width: width, height: height, pixelFormat: TJPF_CMYK,
+                subsampling: TJSAMP_444)
+        case .progressiveJPEG:
+            return try Encoders.jpeg(
+                [UInt8](repeating: 90, count: 3 * count), width: width, height: height, pixelFormat: TJPF_RGB,
+                flags: TJFLAG_PROGRESSIVE)
+        case .rgbaPNG:
+            return try Encoders.png(
+                [UInt8](repeating: 128, count: 4 * count), width: width, height: height,
+                options: .init(colorType: SPNG_COLOR_TYPE_TRUECOLOR_ALPHA))
+        case .palettePNG:
+            return try Encoders.png(
+                [UInt8](repeating: 0, count: count), width: width, height: height,
+                options: .init(colorType: SPNG_COLOR_TYPE_INDEXED, palette: [(10, 20, 30)]))
+        case .sixteenBitPNG:
+            return try Encoders.png(
+                [UInt8](repeating: 0x80, count: 6 * count), width: width, height: height,
+                options: .init(bitDepth: 16, colorType: SPNG_COLOR_TYPE_TRUECOLOR))
+        }
+    }
+
+    @Test(arguments: kindSizes)
+    func everyKindAtEverySizeIsAnalysedOrRefused(kind: Kind, width: Int, height: Int) async throws {
+        let bytes = try Self.flat(kind, width: width, height: height)
+        guard width * height <= 40_000_000 else {
+            await #expect(
+                throws: FaceMatrixError.imageTooLarge(
+                    "\(width)×\(height) pixels exceeds the pixel limit of 40000000 pixels")
+            ) { try await TestModels.pipeline.analyze(bytes) }
+            return
+        }
+        let analysis = try await TestModels.pipeline.analyze(bytes)
+        #expect(analysis.faces.isEmpty)
+        #expect(analysis.imageWidth == width && analysis.imageHeight == height)
+    }
+
     @Test func justOverThePixelLimitIsRefusedFromTheHeader() async throws {
         await #expect(
             throws: FaceMatrixError.imageTooLarge("6325×6325 pixels exceeds the pixel limit of 40000000 pixels")
