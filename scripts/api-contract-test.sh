@@ -28,40 +28,15 @@ SEED=${FACEMATRIX_CONTRACT_SEED:-20261129}
 EXAMPLES=${FACEMATRIX_CONTRACT_EXAMPLES:-40}
 PHOTOS=${FACEMATRIX_CONTRACT_PHOTOS:-$FACEMATRIX_ROOT/../shared/testdata/faces/face_recognition/examples}
 
-if [ $# -gt 0 ] && [[ "$1" == http://* || "$1" == https://* ]]; then
-    FACEMATRIX_URL=$1
-    shift
-fi
-[ -n "${FACEMATRIX_URL:-}" ] ||
-    die "service URL" "pass the running service's base URL as argument 1 or in FACEMATRIX_URL, e.g. http://127.0.0.1:8080"
-FACEMATRIX_URL=${FACEMATRIX_URL%/}
-
-install_venv() {
-    local fingerprint
-    fingerprint=$(sha256sum "$REQUIREMENTS" | cut -c1-16)
-    if [ -x "$CONTRACT_VENV/bin/schemathesis" ] && stamp_matches venv-schemathesis "$fingerprint"; then
-        return 0
-    fi
-    log "creating the contract-test venv in $CONTRACT_VENV"
-    step "python venv" "is python3-venv installed?" python3 -m venv --clear "$CONTRACT_VENV"
-    # Every package is pinned in the file, so nothing is resolved beyond it; pip check proves the set complete.
-    step "pip install" "see pip's message above; the versions are pinned in Tests/Contract/requirements.txt" \
-        "$CONTRACT_VENV/bin/pip" install -q --disable-pip-version-check --no-deps -r "$REQUIREMENTS"
-    step "pip check" "Tests/Contract/requirements.txt lacks a dependency named above; regenerate it with pip freeze" \
-        "$CONTRACT_VENV/bin/pip" check
-    stamp_write venv-schemathesis "$fingerprint"
-}
-
-check_service() {
-    curl -sf -o /dev/null --max-time 10 "$FACEMATRIX_URL/health/ready" ||
-        die "service" "nothing ready at $FACEMATRIX_URL/health/ready; start it first (make run) and pass its URL"
-}
-
 if [ ! -f "$PHOTOS/obama.jpg" ] || [ ! -f "$PHOTOS/alex-lacamoire.png" ]; then
     die "photos" "the shared example photos are not in $PHOTOS; set FACEMATRIX_CONTRACT_PHOTOS"
 fi
-install_venv
-check_service
+# Every package is pinned in the file, so nothing is resolved beyond it; pip check proves the set complete.
+pinned_venv "$CONTRACT_VENV" "$REQUIREMENTS" venv-schemathesis --no-deps
+step "pip check" "Tests/Contract/requirements.txt lacks a dependency named above; regenerate it with pip freeze" \
+    "$CONTRACT_VENV/bin/pip" check
+service_url "${1:-}"
+[ "$SERVICE_URL_CONSUMED" -eq 0 ] || shift
 
 # Schemathesis and Hypothesis keep state in the working directory; a fresh one per run keeps runs independent.
 work=$(mktemp -d /tmp/facematrix-contract.XXXXXX)

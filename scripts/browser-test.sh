@@ -24,51 +24,14 @@ APT_PACKAGES=(chromium chromium-driver libheif-examples)
 BROWSER_VENV="$FACEMATRIX_CACHE/venv-browser"
 REQUIREMENTS="$FACEMATRIX_ROOT/Tests/Browser/requirements.txt"
 
-if [ $# -gt 0 ] && [[ "$1" == http://* || "$1" == https://* ]]; then
-    FACEMATRIX_URL=$1
-    shift
-fi
-[ -n "${FACEMATRIX_URL:-}" ] ||
-    die "service URL" "pass the running service's base URL as argument 1 or in FACEMATRIX_URL, e.g. http://127.0.0.1:8080"
-FACEMATRIX_URL=${FACEMATRIX_URL%/}
+service_url "${1:-}"
+[ "$SERVICE_URL_CONSUMED" -eq 0 ] || shift
 FACEMATRIX_SCREENSHOT=${FACEMATRIX_SCREENSHOT:-$FACEMATRIX_CACHE/browser-test/try-page.png}
 FACEMATRIX_SCREENSHOT_GROUP=${FACEMATRIX_SCREENSHOT_GROUP:-$FACEMATRIX_CACHE/browser-test/try-page-group.png}
 export FACEMATRIX_URL FACEMATRIX_SCREENSHOT FACEMATRIX_SCREENSHOT_GROUP
 
-install_browser() {
-    local missing=()
-    for package in "${APT_PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    log "installing Debian packages: ${missing[*]}"
-    step "apt-get update" "check network access to the Debian mirror in /etc/apt/sources.list*" \
-        $SUDO apt-get update -q
-    step "apt-get install" "see apt's message above; is another apt/dpkg process holding the lock?" \
-        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-}
-
-install_venv() {
-    local fingerprint
-    fingerprint=$(sha256sum "$REQUIREMENTS" | cut -c1-16)
-    if [ -x "$BROWSER_VENV/bin/python" ] && stamp_matches venv-browser "$fingerprint"; then
-        return 0
-    fi
-    log "creating the browser-test venv in $BROWSER_VENV"
-    step "python venv" "is python3-venv installed?" python3 -m venv --clear "$BROWSER_VENV"
-    step "pip install" "see pip's message above; the versions are pinned in Tests/Browser/requirements.txt" \
-        "$BROWSER_VENV/bin/pip" install -q --disable-pip-version-check -r "$REQUIREMENTS"
-    stamp_write venv-browser "$fingerprint"
-}
-
-check_service() {
-    curl -sf -o /dev/null --max-time 10 "$FACEMATRIX_URL/health/ready" ||
-        die "service" "nothing ready at $FACEMATRIX_URL/health/ready; start it first (make run) and pass its URL"
-}
-
-install_browser
-install_venv
-check_service
+install_debian_packages "${APT_PACKAGES[@]}"
+pinned_venv "$BROWSER_VENV" "$REQUIREMENTS" venv-browser
 mkdir -p "$(dirname "$FACEMATRIX_SCREENSHOT")" "$(dirname "$FACEMATRIX_SCREENSHOT_GROUP")"
 log "browser test against $FACEMATRIX_URL (screenshots: $FACEMATRIX_SCREENSHOT, $FACEMATRIX_SCREENSHOT_GROUP)"
 cd "$FACEMATRIX_ROOT"

@@ -106,3 +106,48 @@ stop_bench_service() {
     "$FACEMATRIX_ROOT/scripts/postgres.sh" stop "$1/db" || true
 }
 
+
+# install_debian_packages PKG...: apt-get install what is not installed yet (as root, or through sudo).
+install_debian_packages() {
+    local missing=() package
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing Debian packages: ${missing[*]}"
+    step "apt-get update" "check network access to the Debian mirror in /etc/apt/sources.list*" \
+        $SUDO apt-get update -q
+    step "apt-get install" "see apt's message above; is another apt/dpkg process holding the lock?" \
+        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# pinned_venv DIR REQUIREMENTS STAMP [PIP-OPTION...]: a venv in DIR with exactly the pinned REQUIREMENTS, built
+# again only when that file changes (the stamp STAMP holds its hash).
+pinned_venv() {
+    local venv=$1 requirements=$2 stamp=$3 fingerprint
+    shift 3
+    fingerprint=$(sha256sum "$requirements" | cut -c1-16)
+    if [ -x "$venv/bin/python" ] && stamp_matches "$stamp" "$fingerprint"; then
+        return 0
+    fi
+    log "creating the venv $venv from ${requirements#"$FACEMATRIX_ROOT"/}"
+    step "python venv" "is python3-venv installed?" python3 -m venv --clear "$venv"
+    step "pip install" "see pip's message above; the versions are pinned in ${requirements#"$FACEMATRIX_ROOT"/}" \
+        "$venv/bin/pip" install -q --disable-pip-version-check "$@" -r "$requirements"
+    stamp_write "$stamp" "$fingerprint"
+}
+
+# service_url ARG: the running service's base URL from ARG (when it is one) or FACEMATRIX_URL, without a trailing
+# slash; sets SERVICE_URL_CONSUMED=1 when ARG was it (the caller then shifts it off).
+service_url() {
+    SERVICE_URL_CONSUMED=0
+    if [[ "${1:-}" == http://* || "${1:-}" == https://* ]]; then
+        FACEMATRIX_URL=$1
+        SERVICE_URL_CONSUMED=1
+    fi
+    [ -n "${FACEMATRIX_URL:-}" ] ||
+        die "service URL" "pass the running service's base URL as argument 1 or in FACEMATRIX_URL, e.g. http://127.0.0.1:8080"
+    FACEMATRIX_URL=${FACEMATRIX_URL%/}
+    curl -sf -o /dev/null --max-time 10 "$FACEMATRIX_URL/health/ready" ||
+        die "service" "nothing ready at $FACEMATRIX_URL/health/ready; start it first (make run) and pass its URL"
+}

@@ -23,16 +23,7 @@ check_toolchain() {
 }
 
 install_apt_packages() {
-    local missing=()
-    for package in "${APT_PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    log "installing Debian packages: ${missing[*]}"
-    step "apt-get update" "check network access to the Debian mirror in /etc/apt/sources.list*" \
-        $SUDO apt-get update -q
-    step "apt-get install" "see apt's message above; is another apt/dpkg process holding the lock?" \
-        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+    install_debian_packages "${APT_PACKAGES[@]}"
 }
 
 # The Debian mirror this machine already uses; read from its apt sources so no host is hard-coded.

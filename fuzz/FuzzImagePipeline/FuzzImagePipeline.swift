@@ -2,12 +2,13 @@
 // checks, JPEG/PNG/WebP/HEIF decoding, EXIF orientation, the working-image reduction, the summed-area table and the
 // MTCNN pyramid down to P-Net's input tensor. The inference backend is a stub that stops there.
 //
-// `make fuzz` builds this with `-sanitize=fuzzer,address -DFUZZING` (libFuzzer then provides `main`); an ordinary
-// build gets a `main` that says so, so that `swift build` of the package keeps working.
+// `make fuzz` builds this with `-sanitize=fuzzer,address -DFUZZING` (see fuzz/FuzzSupport); an ordinary build gets
+// an executable that says so.
 import FaceInference
 import FaceMatrixCore
 import FacePipeline
 import Foundation
+import FuzzSupport
 import ImageDecoding
 
 /// Stops every analysis at the first network, after checking the tensor the pipeline built for it.
@@ -46,40 +47,19 @@ let pipeline: FacePipeline = {
         modelName: "fuzz", modelVersion: "0")
 }()
 
-#if FUZZING
-    @_cdecl("LLVMFuzzerTestOneInput")
-    public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-        guard let data else { return 0 }
-        let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-        waitFor {
-            // Every outcome but a trap is fine: a typed error, no face, or the stub reached.
-            _ = try? await pipeline.analyze(bytes, embedding: .main)
-        }
-        return 0
+func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return 0 }
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    waitFor {
+        // Every outcome but a trap is fine: a typed error, no face, or the stub reached.
+        _ = try? await pipeline.analyze(bytes, embedding: .main)
     }
+    return 0
+}
 
-    /// libFuzzer's own entry point. SwiftPM links every executable with `main` defined as the module's entry
-    /// function, so libFuzzer's `main` is never pulled from its archive; this one hands over to its driver.
-    @_silgen_name("LLVMFuzzerRunDriver")
-    func runFuzzerDriver(
-        _ argc: UnsafeMutablePointer<CInt>,
-        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-    ) -> CInt
-
-    @main
-    enum Fuzzer {
-        static func main() {
-            var argc = CommandLine.argc
-            var argv = CommandLine.unsafeArgv
-            exit(runFuzzerDriver(&argc, &argv, fuzzOneInput))
-        }
+@main
+enum Fuzzer {
+    static func main() {
+        runFuzzer("FuzzImagePipeline", fuzzOneInput)
     }
-#else
-    @main
-    enum NotFuzzing {
-        static func main() {
-            print("FuzzImagePipeline is a libFuzzer target: run `make fuzz`.")
-        }
-    }
-#endif
+}

@@ -1,8 +1,9 @@
 // Coverage-guided fuzzing of how request bytes become fields: multipart/form-data (through MultipartKit, behind the
 // guard that once had to be added because a non-ASCII header name trapped inside it), JSON bodies, the boundary
-// parameter of a Content-Type, and X-Request-ID. See fuzz/FuzzImagePipeline for how the target is built and run.
+// parameter of a Content-Type, and X-Request-ID. Built and run by `make fuzz` (see fuzz/FuzzSupport).
 import FaceMatrixHTTP
 import Foundation
+import FuzzSupport
 import NIOCore
 
 /// The first byte chooses what the rest is fed to, so that one corpus covers every parser.
@@ -26,35 +27,15 @@ func parse(_ bytes: [UInt8]) {
     }
 }
 
-#if FUZZING
-    @_cdecl("LLVMFuzzerTestOneInput")
-    public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-        guard let data else { return 0 }
-        parse(Array(UnsafeBufferPointer(start: data, count: size)))
-        return 0
-    }
+func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return 0 }
+    parse(Array(UnsafeBufferPointer(start: data, count: size)))
+    return 0
+}
 
-    /// libFuzzer's own entry point (see fuzz/FuzzImagePipeline for why it is called from here).
-    @_silgen_name("LLVMFuzzerRunDriver")
-    func runFuzzerDriver(
-        _ argc: UnsafeMutablePointer<CInt>,
-        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-    ) -> CInt
-
-    @main
-    enum Fuzzer {
-        static func main() {
-            var argc = CommandLine.argc
-            var argv = CommandLine.unsafeArgv
-            exit(runFuzzerDriver(&argc, &argv, fuzzOneInput))
-        }
+@main
+enum Fuzzer {
+    static func main() {
+        runFuzzer("FuzzRequestParsing", fuzzOneInput)
     }
-#else
-    @main
-    enum NotFuzzing {
-        static func main() {
-            print("FuzzRequestParsing is a libFuzzer target: run `make fuzz`.")
-        }
-    }
-#endif
+}
