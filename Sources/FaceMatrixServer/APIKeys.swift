@@ -71,20 +71,27 @@ public final class APIKeyAuthenticator: Sendable {
     private let configured: [(role: APIRole, digest: [UInt8])]
     private let repository: APIKeyRepository?
     private let refreshInterval: Duration
+    /// Whether the database may be asked now (false while the store's circuit breaker is open).
+    private let databaseIsReachable: @Sendable () -> Bool
+    /// How long a re-read may hold up a request before the last known keys are used instead.
+    private let refreshTimeout: Duration
     private let snapshot = Mutex(Snapshot())
 
     /// - Parameters:
     ///   - configured: `FACEMATRIX_API_KEYS`'s pairs.
     ///   - repository: the stored keys; nil to use only the configured ones.
+    ///   - databaseIsReachable: false while the database is known to be down; the last known keys are used then.
     public init(
         configured: [(role: APIRole, secret: String)], repository: APIKeyRepository?,
-        refreshInterval: Duration = .seconds(5)
+        refreshInterval: Duration = .seconds(5), refreshTimeout: Duration = .seconds(1),
+        databaseIsReachable: @escaping @Sendable () -> Bool = { true }
     ) {
         self.configured = configured.map { ($0.role, APIKeyFormat.hash(secret: $0.secret, salt: [])) }
         self.repository = repository
         self.refreshInterval = refreshInterval
+        self.refreshTimeout = refreshTimeout
+        self.databaseIsReachable = databaseIsReachable
     }
-
     /// The number of keys that would be accepted now (configured + stored, not revoked).
     /// - Throws: the store's error when the stored keys cannot be read.
     public func activeKeyCount() async throws -> Int {
@@ -117,8 +124,10 @@ public final class APIKeyAuthenticator: Sendable {
         guard let repository else { return Snapshot() }
         let last = snapshot.withLock { $0 }
         if let loadedAt = last.loadedAt, ContinuousClock.now - loadedAt < refreshInterval { return last }
+        // A database that is down must not hold requests up: the keys known last stay in force meanwhile.
+        if last.loadedAt != nil && !databaseIsReachable() { return last }
         do {
-            let all = try await repository.all()
+            let all = try await withDeadline(refreshTimeout) { try await repository.all() }
             let active = all.filter { $0.revokedAt == nil }
             let fresh = Snapshot(
                 stored: Dictionary(active.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }),

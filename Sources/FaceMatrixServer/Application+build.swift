@@ -37,7 +37,8 @@ public func buildApplication(
         logger.warning("the try-it page was not found (set FACEMATRIX_WEB_DIR); `/` answers 404")
     }
     let authenticator = APIKeyAuthenticator(
-        configured: configuration.apiKeys, repository: APIKeyRepository(database: database))
+        configured: configuration.apiKeys, repository: APIKeyRepository(database: database),
+        databaseIsReachable: { [breaker = store.breaker] in !breaker.isOpen })
     // With a metrics port, /metrics is served there only, so that it can stay inside the network while the API
     // faces its clients.
     let router = buildRouter(
@@ -68,7 +69,11 @@ public func buildApplication(
         try await cancelWhenGracefulShutdown {
             try await prepareWhenReachable(store, model: service.model, logger: logger)
         }
-        let keys = try await authenticator.activeKeyCount()
+        // Read once now for the log line; a slow answer is no reason not to start (requests read them again).
+        guard let keys = try? await authenticator.activeKeyCount() else {
+            logger.warning("the API keys could not be read yet; requests will be refused until they can")
+            return
+        }
         if keys == 0 {
             logger.warning(
                 "API keys are off: anyone who can reach this service can recognise, enrol and erase people; set FACEMATRIX_API_KEYS or run `facematrix keys create`"
