@@ -54,17 +54,11 @@ struct EnrolFolderCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration: AppConfiguration
-        let source: EnrolmentFolder
-        do {
-            configuration = try AppConfiguration(environment: ProcessInfo.processInfo.environment)
-            source = try EnrolmentFolder(root: URL(fileURLWithPath: folder).standardizedFileURL)
-        } catch let error as AppConfiguration.InvalidValue {
-            printError(error.description)
-            throw ExitCode.failure
-        } catch let error as EnrolmentFolder.Problem {
-            printError(error.description)
-            throw ExitCode.failure
+        let (configuration, source) = try await refusingInOneLine {
+            (
+                try AppConfiguration(environment: ProcessInfo.processInfo.environment),
+                try EnrolmentFolder(root: URL(fileURLWithPath: folder).standardizedFileURL)
+            )
         }
 
         let level = ProcessInfo.processInfo.environment["LOG_LEVEL"] == nil ? .warning : configuration.logLevel
@@ -74,16 +68,9 @@ struct EnrolFolderCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "facematrix")
-        let stack: RecognitionStack
-        do {
-            // A batch waits its turn instead of being turned away like an interactive request.
-            stack = try RecognitionStack(configuration: configuration, logger: logger, waitBudget: .seconds(3600))
-        } catch let error as ModelLoadingError {
-            printError(error.description)
-            throw ExitCode.failure
-        } catch let error as AppConfiguration.InvalidValue {
-            printError(error.description)
-            throw ExitCode.failure
+        // A batch waits its turn instead of being turned away like an interactive request.
+        let stack = try await refusingInOneLine {
+            try RecognitionStack(configuration: configuration, logger: logger, waitBudget: .seconds(3600))
         }
         let journalURL = journal.map { URL(fileURLWithPath: $0) } ?? Self.defaultJournal(for: source.root)
         printError("journal: \(journalURL.path)")
@@ -94,17 +81,13 @@ struct EnrolFolderCommand: AsyncParsableCommand {
         let enrolment = FolderEnrolment(
             service: stack.service, folder: source, defaultBirthdate: birthdate, stop: stop,
             jobs: jobs ?? configuration.pipeline.inferenceWorkers)
-        let outcome: FolderEnrolment.Outcome
-        do {
-            outcome = try await withThrowingTaskGroup(of: Void.self) { group in
+        let outcome = try await refusingInOneLine {
+            try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await stack.database.client.run() }
                 defer { group.cancelAll() }
                 try await prepareWhenReachable(stack.store, model: stack.service.model, logger: logger, attempts: 5)
                 return try await enrolment.run(journalURL: journalURL)
             }
-        } catch let error as EnrolmentJournal.Problem {
-            printError(error.description)
-            throw ExitCode.failure
         }
         let report = try outcome.json()
         print(String(decoding: report, as: UTF8.self))
@@ -115,6 +98,9 @@ struct EnrolFolderCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension EnrolmentFolder.Problem: OneLineRefusal {}
+extension EnrolmentJournal.Problem: OneLineRefusal {}
 
 extension EnrolFolderCommand {
     /// In the working directory, never in the photo folder (a photo library is not ours to write into); named by

@@ -20,12 +20,8 @@ struct ServeCommand: AsyncParsableCommand {
     var port: Int?
 
     func run() async throws {
-        var configuration: AppConfiguration
-        do {
-            configuration = try AppConfiguration(environment: ProcessInfo.processInfo.environment)
-        } catch {
-            printError(error.description)
-            throw ExitCode.failure
+        var configuration = try await refusingInOneLine {
+            try AppConfiguration(environment: ProcessInfo.processInfo.environment)
         }
         if let host { configuration.host = host }
         if let port { configuration.port = port }
@@ -39,17 +35,28 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "facematrix")
-        do {
+        // A missing or damaged model file: one line that names it, before listening or connecting.
+        try await refusingInOneLine {
             let app = try await buildApplication(configuration: configuration, metrics: registry, logger: logger)
             try await app.runService()
-        } catch let error as ModelLoadingError {
-            // A missing or damaged model file: one line that names it, before listening or connecting.
-            printError(error.description)
-            throw ExitCode.failure
-        } catch let error as AppConfiguration.InvalidValue {
-            printError(error.description)
-            throw ExitCode.failure
         }
+    }
+}
+
+/// An error that says all there is to say in one line: a bad setting, a missing or damaged model, a folder or a
+/// journal that cannot be used.
+protocol OneLineRefusal: Error, CustomStringConvertible {}
+
+extension AppConfiguration.InvalidValue: OneLineRefusal {}
+extension ModelLoadingError: OneLineRefusal {}
+
+/// Runs `body`; a `OneLineRefusal` is printed as that line and ends the command with status 1.
+func refusingInOneLine<Value>(_ body: () async throws -> Value) async throws -> Value {
+    do {
+        return try await body()
+    } catch let refusal as any OneLineRefusal {
+        printError(refusal.description)
+        throw ExitCode.failure
     }
 }
 

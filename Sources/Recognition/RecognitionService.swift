@@ -101,10 +101,7 @@ public struct RecognitionService: Sendable {
             targetFalseAcceptRate: targetFalseAcceptRate(override: override), gallerySize: lookup.gallerySize,
             enrollmentKey: nil, timings: analysis.timings)
         if lookup.user == nil {
-            recognition.qualityShortfalls = configuration.quality.shortfalls(of: face.quality)
-            if recognition.qualityShortfalls.isEmpty {
-                recognition.enrollmentKey = try await issueEnrollmentKey(for: face, embedding: embedding)
-            }
+            (recognition.enrollmentKey, recognition.qualityShortfalls) = try await offerEnrollment(face, embedding)
         }
         return recognition
     }
@@ -165,10 +162,8 @@ public struct RecognitionService: Sendable {
             var identification = FaceIdentification(
                 face: face, decision: lookup.decision, user: lookup.user, enrollmentKey: nil, qualityShortfalls: [])
             if lookup.user == nil {
-                identification.qualityShortfalls = configuration.quality.shortfalls(of: face.quality)
-                if identification.qualityShortfalls.isEmpty {
-                    identification.enrollmentKey = try await issueEnrollmentKey(for: face, embedding: embedding)
-                }
+                (identification.enrollmentKey, identification.qualityShortfalls) = try await offerEnrollment(
+                    face, embedding)
             }
             faces.append(identification)
         }
@@ -212,6 +207,16 @@ public struct RecognitionService: Sendable {
             return (decision, record.user, search.gallerySize)
         }
         return (decision, nil, search.gallerySize)
+    }
+
+    /// For an unmatched face: an enrollment key when it meets the enrolment quality minimums, else what it misses
+    /// (a key that enrolment would refuse helps nobody).
+    private func offerEnrollment(_ face: AnalyzedFace, _ embedding: Embedding) async throws
+        -> (key: (id: String, expiresAt: Date)?, shortfalls: [String])
+    {
+        let shortfalls = configuration.quality.shortfalls(of: face.quality)
+        guard shortfalls.isEmpty else { return (nil, shortfalls) }
+        return (try await issueEnrollmentKey(for: face, embedding: embedding), [])
     }
 
     /// Keeps an unmatched face for `enrollmentKeyLifetime` so that its owner can enrol without uploading again.
