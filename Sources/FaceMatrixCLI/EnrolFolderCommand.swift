@@ -242,12 +242,13 @@ struct FolderEnrolment: Sendable {
     }
 
     func run(journalURL: URL) async throws -> Outcome {
+        let journal = try EnrolmentJournal(url: journalURL, folder: folder.root.path)
         // Users the journal knows but the database no longer has (erased, or another database) are enrolled again.
         var gone: Set<String> = []
-        for (identity, userID) in EnrolmentJournal.users(in: EnrolmentJournal.read(journalURL).records) {
+        for (identity, userID) in EnrolmentJournal.users(in: await journal.records) {
             do { _ = try await service.user(id: userID) } catch FaceMatrixError.userNotFound { gone.insert(identity) }
         }
-        let journal = try EnrolmentJournal(url: journalURL, folder: folder.root.path) { !gone.contains($0.identity) }
+        try await journal.forget(gone)
         let before = await journal.records
         // Done: photos that belong to a user now. Every refused photo is tried again.
         let done = Set(EnrolmentJournal.latest(before).values.filter { $0.userID != nil }.map(\.file))

@@ -56,15 +56,16 @@ actor EnrolmentJournal {
     }
 
     let url: URL
+    let folder: String
     private var handle: FileHandle
     /// In the order written; a photo done again (after a refusal) has several, the last one counts.
     private(set) var records: [EnrolmentRecord]
 
-    /// Opens (or creates) the journal of `folder` and locks it, keeping only the records `keep` accepts (the file is
-    /// rewritten when some are dropped).
+    /// Opens (or creates) the journal of `folder` and locks it.
     /// - Throws: `Problem` when the journal belongs to another folder or another run holds it.
-    init(url: URL, folder: String, keep: (EnrolmentRecord) -> Bool = { _ in true }) throws {
+    init(url: URL, folder: String) throws {
         self.url = url
+        self.folder = folder
         let manager = FileManager.default
         try manager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         if !manager.fileExists(atPath: url.path) {
@@ -85,13 +86,24 @@ actor EnrolmentJournal {
             throw Problem(
                 description: "the journal \(url.path) belongs to the folder \(owner); choose another with --journal")
         }
-        let kept = loaded.filter(keep)
-        if owner == nil || kept.count != loaded.count {
-            try handle.truncate(atOffset: 0)
-            try handle.write(contentsOf: Self.encode(Header(folder: folder)) + Self.encode(kept))
+        records = loaded
+        if owner == nil {
+            try Self.rewrite(handle, folder: folder, records: loaded)
         }
-        records = kept
         try handle.seekToEnd()
+    }
+
+    /// Drops the records of `identities` (their people will be enrolled again), rewriting the file.
+    func forget(_ identities: Set<String>) throws {
+        guard records.contains(where: { identities.contains($0.identity) }) else { return }
+        records.removeAll { identities.contains($0.identity) }
+        try Self.rewrite(handle, folder: folder, records: records)
+        try handle.seekToEnd()
+    }
+
+    private static func rewrite(_ handle: FileHandle, folder: String, records: [EnrolmentRecord]) throws {
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: encode(Header(folder: folder)) + encode(records))
     }
 
     /// The folder a journal belongs to and its records; none when there is no file yet.
