@@ -83,7 +83,7 @@ struct EnrolFolderCommand: AsyncParsableCommand {
             jobs: jobs ?? configuration.pipeline.inferenceWorkers)
         let outcome = try await refusingInOneLine {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await stack.database.client.run() }
+                group.addTask { await stack.database.run() }
                 defer { group.cancelAll() }
                 try await prepareWhenReachable(stack.store, model: stack.service.model, logger: logger, attempts: 5)
                 return try await enrolment.run(journalURL: journalURL)

@@ -91,7 +91,7 @@ private func withRepository(_ body: @Sendable (APIKeyRepository) async throws ->
     logger.logLevel = .warning
     let database = Database(configuration: try DatabaseConfiguration(url: url), logger: logger)
     try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { await database.client.run() }
+        group.addTask { await database.run() }
         defer { group.cancelAll() }
         try await database.migrate()
         try await body(APIKeyRepository(database: database))

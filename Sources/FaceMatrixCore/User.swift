@@ -22,30 +22,48 @@ public struct NewUser: Sendable, Equatable {
     public let birthdate: String
     public let email: String?
 
-    /// Checks and normalises raw input: the name trimmed to 1–200 characters; the birthdate a real calendar date
-    /// `YYYY-MM-DD`, not before 1900 and not in the future; the email, when given, a plausible address.
+    /// Checks and normalises raw input, exactly as the OpenAPI document's patterns say: the name at most 200
+    /// characters as sent, no control characters, not only white space (leading and trailing white space is
+    /// then removed); the birthdate a real calendar date `YYYY-MM-DD`, not before 1900 and not in the future; the
+    /// email, when not empty, a plausible address.
     public static func validated(name: String?, birthdate: String?, email: String?, today: Date = Date())
         throws(FaceMatrixError) -> NewUser
     {
-        let trimmedName = (name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmedName.isEmpty else { throw .validationFailed(field: "name", reason: "is required") }
-        // Counted as PostgreSQL counts (code points), which is what the column's limit checks.
-        guard trimmedName.unicodeScalars.count <= 200 else {
+        let name = name ?? ""
+        // Counted as PostgreSQL and JSON Schema count (code points).
+        guard name.unicodeScalars.count <= 200 else {
             throw .validationFailed(field: "name", reason: "must be at most 200 characters")
         }
-        guard !trimmedName.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard !name.unicodeScalars.contains(where: isControl) else {
             throw .validationFailed(field: "name", reason: "must not contain control characters")
         }
+        let trimmedName = String(
+            String.UnicodeScalarView(
+                name.unicodeScalars.drop(while: isSpace).reversed().drop(while: isSpace).reversed()))
+        guard !trimmedName.isEmpty else { throw .validationFailed(field: "name", reason: "is required") }
         let date = try validatedBirthdate(birthdate, today: today)
         var normalizedEmail: String?
-        if let email, !email.trimmingCharacters(in: .whitespaces).isEmpty {
-            let trimmed = email.trimmingCharacters(in: .whitespaces)
-            guard isPlausibleEmail(trimmed) else {
+        if let email, !email.isEmpty {
+            guard isPlausibleEmail(email) else {
                 throw .validationFailed(field: "email", reason: "is not a valid email address")
             }
-            normalizedEmail = trimmed
+            normalizedEmail = email
         }
         return NewUser(name: trimmedName, birthdate: date, email: normalizedEmail)
+    }
+
+    /// C0 and C1 controls (U+0000–U+001F, U+007F–U+009F): the document's patterns exclude exactly these.
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+    }
+
+    /// Space separators (Unicode's Zs) and the line and paragraph separators, listed because the document's
+    /// patterns must name the same characters, and regex engines disagree on what `\s` means.
+    static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x20, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: true
+        default: false
+        }
     }
 
     static func validatedBirthdate(_ raw: String?, today: Date) throws(FaceMatrixError) -> String {
@@ -72,17 +90,17 @@ public struct NewUser: Sendable, Equatable {
         return raw
     }
 
-    /// Deliberately simple: one @, a non-empty local part, a dotted domain, no spaces; at most 254 characters.
+    /// Deliberately simple, and the same as the document's pattern: one @, a local part of 1–64 characters, a
+    /// domain of at least two dot-separated labels of 1–63 characters (the last at least 2), no white space or
+    /// control characters; at most 254 characters in all.
     static func isPlausibleEmail(_ email: String) -> Bool {
-        guard email.unicodeScalars.count <= 254,
-            !email.unicodeScalars.contains(where: {
-                $0.properties.isWhitespace || $0.properties.generalCategory == .control
-            })
+        let scalars = email.unicodeScalars
+        guard scalars.count <= 254, !scalars.contains(where: { isSpace($0) || isControl($0) })
         else { return false }
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64 else { return false }
+        let parts = scalars.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, (1...64).contains(parts[0].count) else { return false }
         let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
-        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty && $0.count <= 63 }
+        return labels.count >= 2 && labels.allSatisfy { (1...63).contains($0.count) }
             && (labels.last?.count ?? 0) >= 2
     }
 }

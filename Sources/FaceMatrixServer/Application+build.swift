@@ -46,7 +46,7 @@ public func buildApplication(
         uploadLimit: configuration.pipeline.imageLimits.maxBytes + 1_048_576, webDirectory: webDirectory,
         authenticator: authenticator)
     var services: [any Service] = [
-        database.client,
+        database,
         EnrollmentKeyJanitor(store: store, model: service.model, interval: .seconds(30), logger: logger),
     ]
     if let metricsPort = configuration.metricsPort {
@@ -87,7 +87,7 @@ public func buildApplication(
 
 /// What `serve` runs below HTTP, built once from the configuration: the PostgreSQL client, the store, the
 /// pipeline and the recognition service. Other entry points (`facematrix enrol-folder`) use it so that they take
-/// exactly the service's code path. Run `database.client` (a service) while using it.
+/// exactly the service's code path. Run `database` (a service) while using it.
 public struct RecognitionStack: Sendable {
     public let database: Database
     public let store: PostgresFaceStore

@@ -27,8 +27,13 @@ public enum OpenAPIDocument {
                       type: object
                       required: [image]
                       properties:
-                        image: {type: string, format: binary, description: "JPEG, PNG, WebP or HEIF (HEIC, AVIF)"}
-                        threshold: {type: string, description: "A similarity threshold within the configured range"}
+                        image: {$ref: "#/components/schemas/Photo"}
+                        threshold:
+                          type: string
+                          pattern: "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(?![\\s\\S])"
+                          description: >-
+                            A similarity threshold for this request, written as a plain decimal number; it must lie
+                            within FACEMATRIX_ALLOWED_THRESHOLDS (default 0.3 to 0.95), else 400/605
                         all_faces:
                           type: string
                           enum: ["true", "false", "1", "0", "on", "off", "yes", "no"]
@@ -39,18 +44,19 @@ public enum OpenAPIDocument {
                 "200":
                   description: >-
                     A match, or no match with an enrollment key; with all_faces=true, one such answer per face
+                  headers: {X-Request-ID: {$ref: "#/components/headers/RequestID"}}
                   content:
                     application/json:
                       schema:
                         oneOf:
                           - {$ref: "#/components/schemas/Recognition"}
                           - {$ref: "#/components/schemas/FaceRecognitions"}
-                "400": {$ref: "#/components/responses/Error"}
-                "413": {$ref: "#/components/responses/Error"}
-                "415": {$ref: "#/components/responses/Error"}
-                "503": {$ref: "#/components/responses/Error"}
-                "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "400": {$ref: "#/components/responses/BadRequest"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "413": {$ref: "#/components/responses/TooLarge"}
+                "415": {$ref: "#/components/responses/UnsupportedMediaType"}
+                "503": {$ref: "#/components/responses/Unavailable"}
           /api/v1/recognize_user:
             post: *recognise
           /api/recognise_user:
@@ -69,54 +75,60 @@ public enum OpenAPIDocument {
                     schema:
                       type: object
                       required: [name, birthdate]
+                      oneOf:
+                        - {required: [image]}
+                        - {required: [req_id]}
                       properties:
-                        name: {type: string}
-                        birthdate: {type: string, format: date}
-                        email: {type: string, format: email}
-                        req_id: {type: string}
-                        image: {type: string, format: binary}
+                        name: {$ref: "#/components/schemas/Name"}
+                        birthdate: {$ref: "#/components/schemas/Birthdate"}
+                        email: {$ref: "#/components/schemas/Email"}
+                        req_id: {$ref: "#/components/schemas/EnrollmentKey"}
+                        image: {$ref: "#/components/schemas/Photo"}
               responses:
                 "201":
                   description: The user was created
+                  headers: {X-Request-ID: {$ref: "#/components/headers/RequestID"}}
                   content:
                     application/json:
                       schema: {$ref: "#/components/schemas/UserCreated"}
-                "400": {$ref: "#/components/responses/Error"}
-                "404": {$ref: "#/components/responses/Error"}
-                "409": {$ref: "#/components/responses/Error"}
-                "413": {$ref: "#/components/responses/Error"}
-                "415": {$ref: "#/components/responses/Error"}
-                "422": {$ref: "#/components/responses/Error"}
-                "503": {$ref: "#/components/responses/Error"}
-                "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "400": {$ref: "#/components/responses/BadRequest"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "404": {$ref: "#/components/responses/KeyNotFound"}
+                "409": {$ref: "#/components/responses/Conflict"}
+                "413": {$ref: "#/components/responses/TooLarge"}
+                "415": {$ref: "#/components/responses/UnsupportedMediaType"}
+                "422": {$ref: "#/components/responses/Unprocessable"}
+                "503": {$ref: "#/components/responses/Unavailable"}
           /api/v1/users/{id}:
             parameters:
-              - {name: id, in: path, required: true, schema: {type: string}}
+              - {name: id, in: path, required: true, schema: {$ref: "#/components/schemas/UserID"}}
             get:
               summary: A user and how many faces they have enrolled
               responses:
                 "200":
                   description: The user
+                  headers: {X-Request-ID: {$ref: "#/components/headers/RequestID"}}
                   content:
                     application/json:
                       schema: {$ref: "#/components/schemas/UserDetails"}
-                "404": {$ref: "#/components/responses/Error"}
-                "503": {$ref: "#/components/responses/Error"}
-                "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "404": {$ref: "#/components/responses/UserNotFound"}
+                "503": {$ref: "#/components/responses/Unavailable"}
             delete:
               summary: Erase the user and every embedding of theirs
               responses:
                 "200":
                   description: The user was erased
+                  headers: {X-Request-ID: {$ref: "#/components/headers/RequestID"}}
                   content:
                     application/json:
                       schema: {$ref: "#/components/schemas/UserDeleted"}
-                "404": {$ref: "#/components/responses/Error"}
-                "503": {$ref: "#/components/responses/Error"}
-                "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "404": {$ref: "#/components/responses/UserNotFound"}
+                "503": {$ref: "#/components/responses/Unavailable"}
           /api/v1/verify:
             post:
               summary: 1:1 verification - is the main face of this photo the user with this id?
@@ -128,24 +140,25 @@ public enum OpenAPIDocument {
                       type: object
                       required: [image, user_id]
                       properties:
-                        image: {type: string, format: binary, description: "JPEG, PNG, WebP or HEIF (HEIC, AVIF)"}
-                        user_id: {type: string, minLength: 1}
+                        image: {$ref: "#/components/schemas/Photo"}
+                        user_id: {$ref: "#/components/schemas/UserID"}
               responses:
                 "200":
                   description: Same person or not, with the similarity and the 1:1 threshold used
+                  headers: {X-Request-ID: {$ref: "#/components/headers/RequestID"}}
                   content:
                     application/json:
                       schema: {$ref: "#/components/schemas/Verification"}
-                "400": {$ref: "#/components/responses/Error"}
-                "404": {$ref: "#/components/responses/Error"}
-                "413": {$ref: "#/components/responses/Error"}
-                "415": {$ref: "#/components/responses/Error"}
-                "503": {$ref: "#/components/responses/Error"}
-                "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "400": {$ref: "#/components/responses/BadRequest"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "404": {$ref: "#/components/responses/UserNotFound"}
+                "413": {$ref: "#/components/responses/TooLarge"}
+                "415": {$ref: "#/components/responses/UnsupportedMediaType"}
+                "503": {$ref: "#/components/responses/Unavailable"}
           /api/v1/users/{id}/faces:
             parameters:
-              - {name: id, in: path, required: true, schema: {type: string}}
+              - {name: id, in: path, required: true, schema: {$ref: "#/components/schemas/UserID"}}
             post:
               summary: Add another face to a user (a photo, or an enrollment key)
               requestBody:
@@ -156,34 +169,40 @@ public enum OpenAPIDocument {
                       type: object
                       required: [req_id]
                       properties:
-                        req_id: {type: string}
+                        req_id: {$ref: "#/components/schemas/EnrollmentKey"}
                   multipart/form-data:
                     schema:
                       type: object
-                      required: [image]
+                      oneOf:
+                        - {required: [image]}
+                        - {required: [req_id]}
                       properties:
-                        image: {type: string, format: binary}
+                        image: {$ref: "#/components/schemas/Photo"}
+                        req_id: {$ref: "#/components/schemas/EnrollmentKey"}
               responses:
                 "201":
                   description: The face was added
+                  headers: {X-Request-ID: {$ref: "#/components/headers/RequestID"}}
                   content:
                     application/json:
                       schema: {$ref: "#/components/schemas/FaceAdded"}
-                "400": {$ref: "#/components/responses/Error"}
-                "404": {$ref: "#/components/responses/Error"}
-                "409": {$ref: "#/components/responses/Error"}
-                "413": {$ref: "#/components/responses/Error"}
-                "415": {$ref: "#/components/responses/Error"}
-                "422": {$ref: "#/components/responses/Error"}
-                "503": {$ref: "#/components/responses/Error"}
-                "401": {$ref: "#/components/responses/Error"}
-                "403": {$ref: "#/components/responses/Error"}
+                "400": {$ref: "#/components/responses/BadRequest"}
+                "401": {$ref: "#/components/responses/Unauthorized"}
+                "403": {$ref: "#/components/responses/Forbidden"}
+                "404": {$ref: "#/components/responses/KeyOrUserNotFound"}
+                "409": {$ref: "#/components/responses/Conflict"}
+                "413": {$ref: "#/components/responses/TooLarge"}
+                "415": {$ref: "#/components/responses/UnsupportedMediaType"}
+                "422": {$ref: "#/components/responses/Unprocessable"}
+                "503": {$ref: "#/components/responses/Unavailable"}
           /health/live:
             get:
               summary: The process is up
+              security: []
               responses:
                 "200":
                   description: Alive
+                  headers: {X-Request-ID: {$ref: "#/components/headers/RequestID"}}
                   content:
                     application/json:
                       schema:
@@ -195,20 +214,24 @@ public enum OpenAPIDocument {
           /health/ready:
             get:
               summary: Every dependency answers (database, pgvector, inference runtime, models)
+              security: []
               responses:
                 "200":
                   description: Ready
+                  headers: {X-Request-ID: {$ref: "#/components/headers/RequestID"}}
                   content:
                     application/json:
                       schema: {$ref: "#/components/schemas/Readiness"}
                 "503":
                   description: Not ready; `not_ready` names what is missing
+                  headers: {X-Request-ID: {$ref: "#/components/headers/RequestID"}}
                   content:
                     application/json:
                       schema: {$ref: "#/components/schemas/Readiness"}
           /metrics:
             get:
-              summary: Prometheus metrics
+              summary: Prometheus metrics (on FACEMATRIX_METRICS_PORT instead, when that is set)
+              security: []
               responses:
                 "200":
                   description: Metrics in the Prometheus text format
@@ -217,6 +240,7 @@ public enum OpenAPIDocument {
           /openapi.yaml:
             get:
               summary: This document
+              security: []
               responses:
                 "200":
                   description: OpenAPI 3.1 in YAML
@@ -226,13 +250,123 @@ public enum OpenAPIDocument {
           securitySchemes:
             bearer: {type: http, scheme: bearer, description: "Authorization: Bearer KEY"}
             apiKeyHeader: {type: apiKey, in: header, name: X-API-Key}
+          headers:
+            RequestID:
+              description: >-
+                The request's id, also in the body and the logs: the caller's X-Request-ID when it is 1 to 128 of
+                A-Z a-z 0-9 - _ . :, a fresh UUID otherwise
+              required: true
+              schema: {type: string, pattern: "^[A-Za-z0-9._:-]{1,128}$"}
           responses:
-            Error:
-              description: An error, in the documented error contract
+            BadRequest:
+              description: >-
+                601 no face in the photo; 602 the photo cannot be read (or the multipart body, or its image part, is
+                missing or malformed); 605 a field is missing or invalid (the message names it)
+              headers: {X-Request-ID: {$ref: "#/components/headers/RequestID"}}
               content:
                 application/json:
-                  schema: {$ref: "#/components/schemas/Error"}
+                  schema: {allOf: [{$ref: "#/components/schemas/Error"}, {properties: {error_code: {enum: [601, 602, 605]}}}]}
+            Unauthorized:
+              description: 612 API keys are on and the request has no valid one
+              headers:
+                X-Request-ID: {$ref: "#/components/headers/RequestID"}
+                WWW-Authenticate: {required: true, schema: {type: string, const: "Bearer realm=\"FaceMatrix\""}}
+              content:
+                application/json:
+                  schema: {allOf: [{$ref: "#/components/schemas/Error"}, {properties: {error_code: {const: 612}}}]}
+            Forbidden:
+              description: 613 the key's role may not do this (enrolment, look-up and erasure need 'admin')
+              headers: {X-Request-ID: {$ref: "#/components/headers/RequestID"}}
+              content:
+                application/json:
+                  schema: {allOf: [{$ref: "#/components/schemas/Error"}, {properties: {error_code: {const: 613}}}]}
+            KeyNotFound:
+              description: 606 the enrollment key is unknown, expired or already used
+              headers: {X-Request-ID: {$ref: "#/components/headers/RequestID"}}
+              content:
+                application/json:
+                  schema: {allOf: [{$ref: "#/components/schemas/Error"}, {properties: {error_code: {const: 606}}}]}
+            UserNotFound:
+              description: 607 no user has this id
+              headers: {X-Request-ID: {$ref: "#/components/headers/RequestID"}}
+              content:
+                application/json:
+                  schema: {allOf: [{$ref: "#/components/schemas/Error"}, {properties: {error_code: {const: 607}}}]}
+            KeyOrUserNotFound:
+              description: 606 the enrollment key is unknown, expired or already used; 607 no user has this id
+              headers: {X-Request-ID: {$ref: "#/components/headers/RequestID"}}
+              content:
+                application/json:
+                  schema: {allOf: [{$ref: "#/components/schemas/Error"}, {properties: {error_code: {enum: [606, 607]}}}]}
+            Conflict:
+              description: >-
+                608 the face is enrolled already (as this user or as another), or the email address is taken
+              headers: {X-Request-ID: {$ref: "#/components/headers/RequestID"}}
+              content:
+                application/json:
+                  schema: {allOf: [{$ref: "#/components/schemas/Error"}, {properties: {error_code: {const: 608}}}]}
+            TooLarge:
+              description: 603 the body exceeds the byte limit, or the image the pixel limit
+              headers: {X-Request-ID: {$ref: "#/components/headers/RequestID"}}
+              content:
+                application/json:
+                  schema: {allOf: [{$ref: "#/components/schemas/Error"}, {properties: {error_code: {const: 603}}}]}
+            UnsupportedMediaType:
+              description: 609 the body is neither multipart/form-data nor JSON, or not the kind this operation takes
+              headers: {X-Request-ID: {$ref: "#/components/headers/RequestID"}}
+              content:
+                application/json:
+                  schema: {allOf: [{$ref: "#/components/schemas/Error"}, {properties: {error_code: {const: 609}}}]}
+            Unprocessable:
+              description: >-
+                604 the face is not good enough to enrol (the message says why); 611 the face does not match the
+                user it is being added to
+              headers: {X-Request-ID: {$ref: "#/components/headers/RequestID"}}
+              content:
+                application/json:
+                  schema: {allOf: [{$ref: "#/components/schemas/Error"}, {properties: {error_code: {enum: [604, 611]}}}]}
+            Unavailable:
+              description: >-
+                610 the database is unreachable, or the expected wait for the inference workers exceeds the latency
+                budget; retry after Retry-After seconds
+              headers:
+                X-Request-ID: {$ref: "#/components/headers/RequestID"}
+                Retry-After: {required: true, schema: {type: string, pattern: "^[0-9]+$"}}
+              content:
+                application/json:
+                  schema: {allOf: [{$ref: "#/components/schemas/Error"}, {properties: {error_code: {const: 610}}}]}
           schemas:
+            Photo:
+              type: string
+              format: binary
+              description: >-
+                JPEG, PNG, WebP or HEIF (HEIC, AVIF), at most FACEMATRIX_MAX_IMAGE_BYTES (10 MB) and
+                FACEMATRIX_MAX_IMAGE_PIXELS (40 megapixels)
+            Name:
+              type: string
+              minLength: 1
+              maxLength: 200
+              pattern: "^(?![\\s\\S]*[\\x00-\\x1f\\x7f-\\x9f])[\\s\\S]*[^\\x00-\\x20\\x7f-\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+              description: >-
+                At most 200 characters, not only spaces, no control characters; leading and trailing spaces are
+                removed
+            Birthdate:
+              type: string
+              format: date
+              pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}(?![\\s\\S])"
+              description: A real calendar date, not before 1900-01-01 and not in the future
+            Email:
+              type: string
+              maxLength: 254
+              pattern: "^(?![\\s\\S]*[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029])(|[^@\\x00-\\x20\\x7f-\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]{1,64}@([^@.\\x00-\\x20\\x7f-\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]{1,63}\\.)+[^@.\\x00-\\x20\\x7f-\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]{2,63})(?![\\s\\S])"
+              description: Optional; empty means none. One user per address.
+            EnrollmentKey:
+              type: string
+              pattern: "^req-[0-9a-f]{32}(?![\\s\\S])"
+              description: The req_id a recognition answered with; single use, valid for FACEMATRIX_ENROLLMENT_TTL
+            UserID:
+              type: string
+              pattern: "^usr_[0-9a-f]{32}(?![\\s\\S])"
             Error:
               type: object
               required: [status, error_code, error, message, requestId]
@@ -385,10 +519,13 @@ public enum OpenAPIDocument {
               type: object
               required: [name, birthdate, req_id]
               properties:
-                name: {type: string, minLength: 1, maxLength: 200}
-                birthdate: {type: string, format: date}
-                email: {type: string, format: email}
-                req_id: {type: string}
+                name: {$ref: "#/components/schemas/Name"}
+                birthdate: {$ref: "#/components/schemas/Birthdate"}
+                email:
+                  anyOf:
+                    - {$ref: "#/components/schemas/Email"}
+                    - {type: "null", description: "the same as leaving it out"}
+                req_id: {$ref: "#/components/schemas/EnrollmentKey"}
             UserCreated:
               type: object
               required: [status, message, user_id, requestId]

@@ -51,8 +51,9 @@ struct RecognitionRoutes: Sendable {
         guard let image = fields.image else { throw FaceMatrixError.invalidImage("the 'image' field is missing") }
         var threshold: Double?
         if let raw = fields.text["threshold"] {
-            guard let value = Double(raw.trimmingCharacters(in: .whitespaces)), value.isFinite else {
-                throw FaceMatrixError.validationFailed(field: "threshold", reason: "must be a number")
+            guard Self.isPlainDecimal(raw), let value = Double(raw) else {
+                throw FaceMatrixError.validationFailed(
+                    field: "threshold", reason: "must be a plain decimal number such as 0.6")
             }
             threshold = value
         }
@@ -64,10 +65,19 @@ struct RecognitionRoutes: Sendable {
         return try jsonResponse(APIResponse.Recognised(recognition, service: service, requestID: context.requestID))
     }
 
+    /// Digits with at most one decimal point and at least one digit (`0.6`, `.6`, `1`): what the document's
+    /// pattern admits. No sign, exponent, white space, `inf` or `nan`, which `Double(_:)` alone would take.
+    static func isPlainDecimal(_ raw: String) -> Bool {
+        let bytes = Array(raw.utf8)
+        let digits = bytes.filter { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }.count
+        let points = bytes.filter { $0 == UInt8(ascii: ".") }.count
+        return digits >= 1 && points <= 1 && digits + points == bytes.count
+    }
+
     /// `all_faces`: absent, `false`, `0`, `off` or `no` → the main face only; `true`, `1`, `on` (what an HTML
-    /// checkbox sends) or `yes` → every face.
+    /// checkbox sends) or `yes` → every face. Exactly these words, as the document lists them.
     private func allFaces(_ raw: String?) throws -> Bool {
-        switch raw?.trimmingCharacters(in: .whitespaces).lowercased() {
+        switch raw {
         case nil, "false", "0", "off", "no": return false
         case "true", "1", "on", "yes": return true
         default: throw FaceMatrixError.validationFailed(field: "all_faces", reason: "must be true or false")
@@ -79,7 +89,7 @@ struct RecognitionRoutes: Sendable {
         guard !fields.isJSON else {
             throw FaceMatrixError.unsupportedMediaType("verification takes multipart/form-data with an image")
         }
-        let userID = fields.text["user_id"].map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        let userID = fields.text["user_id"] ?? ""
         guard !userID.isEmpty else { throw FaceMatrixError.validationFailed(field: "user_id", reason: "is required") }
         guard let image = fields.image else { throw FaceMatrixError.invalidImage("the 'image' field is missing") }
         let verification = try await service.verify(image: image, userID: userID)

@@ -43,8 +43,8 @@ extension RequestFields {
 
     /// Exactly one of `req_id` and `image`, as enrollment requires.
     func faceInput() throws -> RecognitionService.FaceInput {
-        let key = text["req_id"].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
-        switch (key, image) {
+        // Taken as sent: the document's pattern for a key admits no padding, so the server admits none either.
+        switch (text["req_id"], image) {
         case (let key?, nil): return .enrollmentKey(key)
         case (nil, let image?): return .image(image)
         case (.some, .some):

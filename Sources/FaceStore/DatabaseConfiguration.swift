@@ -64,4 +64,16 @@ public struct DatabaseConfiguration: Sendable, Equatable {
         configuration.options.connectTimeout = .seconds(3)
         return configuration
     }
+
+    /// The same server for one connection outside the pool.
+    ///
+    /// - Throws: NIOSSL's error when the TLS context cannot be made.
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS =
+            requireTLS ? .require(try NIOSSLContext(configuration: .makeClientConfiguration())) : .disable
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: tls)
+        configuration.options.connectTimeout = .seconds(3)
+        return configuration
+    }
 }

@@ -21,7 +21,12 @@ public struct PostgresFaceStore: FaceStore {
 
     public init(database: Database) {
         self.database = database
-        breaker = CircuitBreaker { _ = try await database.serverVersion() }
+        // The probe goes around the pool, which may still be backing off, and a pool that has been failing is
+        // replaced once the database answers.
+        breaker = CircuitBreaker {
+            try await database.probe()
+            database.replacePool()
+        }
     }
 
     private var logger: Logger { database.logger }

@@ -40,7 +40,7 @@ import Testing
         let url = try Self.cluster("start", directory)
         let database = Database(configuration: try DatabaseConfiguration(url: url), logger: TestEnvironment.logger)
         let strangers = try Self.strangers(8)
-        try await withRunningClient(database.client) {
+        try await withRunning(database) {
             // Long enough not to mistake a busy machine for the outage, short enough to keep the test quick.
             let service = try await TestService.make(database: database, operationTimeout: .seconds(15))
             let breaker = service.store.breaker
@@ -66,7 +66,10 @@ import Testing
                     #expect(refused.headers[.retryAfter] == "1")
                 }
 
-                // Back: service resumes without a restart.
+                // Long enough for the pool's own reconnection back-off to reach seconds (100 ms · 1.25ⁿ).
+                try await Task.sleep(for: .seconds(12))
+
+                // Back: service resumes without a restart, on a fresh pool.
                 let restarted = ContinuousClock.now
                 _ = try Self.cluster("start", directory)
                 let returned = ContinuousClock.now
@@ -82,6 +85,7 @@ import Testing
                     try await Task.sleep(for: .milliseconds(50))
                 }
                 #expect(recovered != nil, "the service did not recover by itself")
+                #expect(database.poolReplacements >= 1)
 
                 // Enrolments across an outage: each one is written whole or not at all.
                 let outcomes = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in

@@ -1,10 +1,12 @@
 import FaceMatrixCore
-import FaceMatrixServer
 import FaceMatrixTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Recognition
 import Testing
+
+@testable import FaceMatrixServer
 
 /// `GET /openapi.yaml` is true: every route is documented, every documented route exists, and the bodies the
 /// service really sends match the documented schemas.
@@ -45,9 +47,11 @@ import Testing
                     multipart: MultipartBody? = nil, json: [String: Any]? = nil
                 ) async throws -> [String: Any] {
                     let response = try await client.send(path, method: method, multipart: multipart, json: json)
+                    let headers = Dictionary(
+                        response.headers.map { ($0.name.canonicalName, $0.value) }, uniquingKeysWith: { $1 })
                     try contract.validate(
                         path: documented ?? path, method: method.rawValue, status: response.status.code,
-                        body: response.body)
+                        body: response.body, headers: headers)
                     return response.body
                 }
                 _ = try await exchange("/health/live", method: .get)
@@ -74,6 +78,108 @@ import Testing
                 _ = try await exchange("/api/v1/users/\(id)", documented: "/api/v1/users/{id}", method: .delete)
                 _ = try await exchange("/api/v1/users/\(id)", documented: "/api/v1/users/{id}", method: .get)
             }
+        }
+    }
+
+    /// The document's patterns and the server's validation accept exactly the same values, so that a request
+    /// the document calls valid is never refused for its form, and one it calls invalid never succeeds.
+    @Test(
+        arguments: [
+            (
+                "Name",
+                [
+                    "Ann", " Ann ", "Zoë", "李小龙", String(repeating: "é", count: 200), "\u{FEFF}",
+                    String(repeating: "a", count: 199) + " ", "a\u{3000}b",
+                ],
+                [
+                    "", " ", "\u{3000}\u{A0}", "Ann\n", "\tAnn", "Bell\u{7}", "a\u{85}b", "a\u{9F}",
+                    String(repeating: "a", count: 200) + " ", String(repeating: "e\u{301}", count: 101),
+                ]
+            ),
+            (
+                "Email",
+                [
+                    "", "ann@example.org", "a.b+c@mail.example.co", "ü@例え.テスト",
+                    String(repeating: "a", count: 64) + "@ex.am",
+                    "a@" + String(repeating: "b", count: 63) + ".cd",
+                ],
+                [
+                    " ", "ann", "a@b", "a@b.c", "@example.org", "a@@b.org", "a b@example.org", "a@example.org ",
+                    "a\u{0}b@example.org", "a@.org", "a@example..org", "a\u{2028}@x.org", "a@x.org\u{85}",
+                    String(repeating: "a", count: 65) + "@ex.am", "a@" + String(repeating: "b", count: 64) + ".cd",
+                    "a@" + String(repeating: "b.", count: 126) + "cd", "a@x.org\n", "\n", "a@x.org\u{2028}",
+                ]
+            ),
+            (
+                "Birthdate", ["1990-01-01", "2024-02-29"],
+                ["1990-1-01", "19９0-01-01", "1990/01/01", " 1990-01-01", "1990-01-01\n"]
+            ),
+        ] as [(String, [String], [String])])
+    func theDocumentsPatternsAreTheServersValidation(schemaName: String, valid: [String], invalid: [String]) throws {
+        let contract = try OpenAPIContract(yaml: OpenAPIDocument.yaml)
+        let schema = try contract.schema(schemaName)
+        let today = ISO8601DateFormatter().date(from: "2026-11-29T12:00:00Z")
+        func serverAccepts(_ value: String) -> Bool {
+            switch schemaName {
+            case "Name": (try? NewUser.validated(name: value, birthdate: "1990-01-01", email: nil)) != nil
+            case "Email": (try? NewUser.validated(name: "Ann", birthdate: "1990-01-01", email: value)) != nil
+            default:
+                (try? NewUser.validated(name: "Ann", birthdate: value, email: nil, today: today ?? Date())) != nil
+            }
+        }
+        func documentAccepts(_ value: String) -> Bool {
+            guard (try? contract.check(value, against: schema, at: schemaName)) != nil else { return false }
+            let length = value.unicodeScalars.count
+            return length >= schema["minLength"] as? Int ?? 0 && length <= schema["maxLength"] as? Int ?? .max
+        }
+        for value in valid {
+            #expect(documentAccepts(value), "the document refuses \(value.debugDescription)")
+            #expect(serverAccepts(value), "the server refuses \(value.debugDescription)")
+        }
+        for value in invalid {
+            #expect(!documentAccepts(value), "the document accepts \(value.debugDescription)")
+            #expect(!serverAccepts(value), "the server accepts \(value.debugDescription)")
+        }
+    }
+
+    @Test func keyIDAndThresholdPatternsAreTheServersChecks() throws {
+        let contract = try OpenAPIContract(yaml: OpenAPIDocument.yaml)
+        let key = try contract.schema("EnrollmentKey")
+        let id = try contract.schema("UserID")
+        let recognise = try #require(contract.operation(path: "/api/v1/recognise_user", method: "post"))
+        let threshold = try #require(
+            (((((recognise["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["multipart/form-data"]
+                as? [String: Any])?["schema"] as? [String: Any])?["properties"] as? [String: Any])?["threshold"]
+                as? [String: Any])
+        let hex = "0123456789abcdef0123456789ABCDEF"
+        for (value, server, schema) in [
+            ("req-\(hex)", RecognitionService.isWellFormedKey, key),
+            (" req-\(hex)", RecognitionService.isWellFormedKey, key),
+            ("req-\(hex.dropLast())", RecognitionService.isWellFormedKey, key),
+            ("req-\(hex)0", RecognitionService.isWellFormedKey, key),
+            ("req_\(hex)", RecognitionService.isWellFormedKey, key),
+            ("req-\(hex.dropLast())g", RecognitionService.isWellFormedKey, key),
+            ("usr_\(hex)", RecognitionService.isWellFormedUserID, id),
+            ("usr_\(hex) ", RecognitionService.isWellFormedUserID, id),
+            ("usr-\(hex)", RecognitionService.isWellFormedUserID, id),
+            ("usr_\(hex.dropLast())", RecognitionService.isWellFormedUserID, id),
+            ("0.6", RecognitionRoutes.isPlainDecimal, threshold), (".6", RecognitionRoutes.isPlainDecimal, threshold),
+            ("1", RecognitionRoutes.isPlainDecimal, threshold), ("0.", RecognitionRoutes.isPlainDecimal, threshold),
+            (" 0.6", RecognitionRoutes.isPlainDecimal, threshold),
+            ("6e-1", RecognitionRoutes.isPlainDecimal, threshold),
+            ("-0.6", RecognitionRoutes.isPlainDecimal, threshold),
+            ("+0.6", RecognitionRoutes.isPlainDecimal, threshold),
+            ("inf", RecognitionRoutes.isPlainDecimal, threshold), ("nan", RecognitionRoutes.isPlainDecimal, threshold),
+            (".", RecognitionRoutes.isPlainDecimal, threshold), ("", RecognitionRoutes.isPlainDecimal, threshold),
+            ("0.6.1", RecognitionRoutes.isPlainDecimal, threshold),
+            ("0.6\n", RecognitionRoutes.isPlainDecimal, threshold),
+            ("req-\(hex.lowercased())", RecognitionService.isWellFormedKey, key),
+            ("req-\(hex.lowercased())\n", RecognitionService.isWellFormedKey, key),
+            ("usr_\(hex.lowercased())\n", RecognitionService.isWellFormedUserID, id),
+            ("٠.٦", RecognitionRoutes.isPlainDecimal, threshold),
+        ] as [(String, (String) -> Bool, [String: Any])] {
+            let documented = (try? contract.check(value, against: schema, at: value)) != nil
+            #expect(documented == server(value), "\(value.debugDescription): document \(documented)")
         }
     }
 

@@ -17,7 +17,7 @@ import Testing
         try await withFreshDatabase { database, configuration in
             // A second pool stands in for a second process: its own connections, the same database.
             let other = Database(configuration: configuration, logger: TestEnvironment.logger)
-            try await withRunningClient(other.client) {
+            try await withRunning(other) {
                 async let first = database.migrate()
                 async let second = other.migrate()
                 let applied = try await first + second

@@ -386,7 +386,7 @@ import Testing
         var configuration = try DatabaseConfiguration(url: try TestEnvironment.databaseURL)
         configuration.port = 1
         let database = Database(configuration: configuration, logger: TestEnvironment.logger)
-        try await withRunningClient(database.client) {
+        try await withRunning(database) {
             let store = PostgresFaceStore(database: database)
             var settings = RecognitionSettings()
             settings.enrollmentKeyLifetime = .seconds(60)

@@ -7,8 +7,8 @@ import Testing
 
     @Test func acceptsAndNormalisesGoodInput() throws {
         let user = try NewUser.validated(
-            name: "  Ada Lovelace\n", birthdate: "1815-12-10".replacingOccurrences(of: "1815", with: "1915"),
-            email: " ada@example.org ", today: today)
+            name: "  Ada Lovelace\u{3000}", birthdate: "1815-12-10".replacingOccurrences(of: "1815", with: "1915"),
+            email: "ada@example.org", today: today)
         #expect(user.name == "Ada Lovelace")
         #expect(user.birthdate == "1915-12-10")
         #expect(user.email == "ada@example.org")
@@ -28,7 +28,9 @@ import Testing
             ("Ann", "1990-13-01", nil, "birthdate"), ("Ann", "1899-12-31", nil, "birthdate"),
             ("Ann", "2026-12-01", nil, "birthdate"), ("Ann", "19９0-01-01", nil, "birthdate"),
             ("Ann", "1990-01-01", "not-an-email", "email"), ("Ann", "1990-01-01", "a@b", "email"),
-            ("Ann", "1990-01-01", "a b@example.org", "email"),
+            ("Ann", "1990-01-01", "a b@example.org", "email"), ("Ann", "1990-01-01", " ann@example.org", "email"),
+            // Sent as the document describes it: control characters anywhere, and 200 characters before trimming.
+            ("Ann\n", "1990-01-01", nil, "name"), (String(repeating: "a", count: 200) + " ", "1990-01-01", nil, "name"),
             // 150 characters but 300 code points: PostgreSQL's length() counts the latter (once a 500).
             (String(repeating: "e\u{301}", count: 150), "1990-01-01", nil, "name"),
             // A NUL byte once reached PostgreSQL and came back as a 500.

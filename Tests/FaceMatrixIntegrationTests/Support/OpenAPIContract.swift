@@ -4,7 +4,7 @@ import Yams
 
 /// The served OpenAPI document, and a checker of JSON bodies against its schemas. It understands the parts of
 /// JSON Schema the document uses: type (also as a list, with "null"), required, properties, items, enum, const,
-/// oneOf, additionalProperties and $ref.
+/// pattern, oneOf, allOf, additionalProperties and $ref; and the response headers it declares as required.
 /// Immutable after `init`, and the parsed YAML holds only value types, so sharing it between tasks is safe.
 struct OpenAPIContract: @unchecked Sendable {
     let document: [String: Any]
@@ -22,8 +22,9 @@ struct OpenAPIContract: @unchecked Sendable {
         (paths[path] as? [String: Any])?[method.lowercased()] as? [String: Any]
     }
 
-    /// Checks a response body against what the document promises for this path, method and status.
-    func validate(path: String, method: String, status: Int, body: Any) throws {
+    /// Checks a response body, and the headers when given (names in lower case), against what the document
+    /// promises for this path, method and status.
+    func validate(path: String, method: String, status: Int, body: Any, headers: [String: String]? = nil) throws {
         guard let operation = operation(path: path, method: method) else {
             throw ContractViolation("\(method) \(path) is not documented")
         }
@@ -31,6 +32,19 @@ struct OpenAPIContract: @unchecked Sendable {
             throw ContractViolation("\(method) \(path) does not document status \(status)")
         }
         if let reference = response["$ref"] as? String { response = try resolve(reference) }
+        if let headers {
+            for (name, declaration) in response["headers"] as? [String: Any] ?? [:] {
+                var header = declaration as? [String: Any] ?? [:]
+                if let reference = header["$ref"] as? String { header = try resolve(reference) }
+                guard let value = headers[name.lowercased()] else {
+                    if header["required"] as? Bool == true {
+                        throw ContractViolation("\(method) \(path) \(status): header \(name) is missing")
+                    }
+                    continue
+                }
+                try check(value, against: header["schema"] as? [String: Any] ?? [:], at: "header \(name)")
+            }
+        }
         guard let content = response["content"] as? [String: Any],
             let json = content["application/json"] as? [String: Any], let schema = json["schema"] as? [String: Any]
         else { throw ContractViolation("\(method) \(path) \(status) documents no JSON body") }
@@ -52,6 +66,14 @@ struct OpenAPIContract: @unchecked Sendable {
     func check(_ value: Any, against schema: [String: Any], at location: String) throws {
         if let reference = schema["$ref"] as? String {
             return try check(value, against: try resolve(reference), at: location)
+        }
+        for part in schema["allOf"] as? [[String: Any]] ?? [] {
+            try check(value, against: part, at: location)
+        }
+        if let pattern = schema["pattern"] as? String, let string = value as? String {
+            guard Self.matches(string, pattern: pattern) else {
+                throw ContractViolation("\(location): '\(string)' does not match \(pattern)")
+            }
         }
         if let alternatives = schema["oneOf"] as? [[String: Any]] {
             let matches = alternatives.filter { (try? check(value, against: $0, at: location)) != nil }
@@ -93,6 +115,18 @@ struct OpenAPIContract: @unchecked Sendable {
                 try check(element, against: items, at: "\(location)[\(index)]")
             }
         }
+    }
+
+    /// Whether the pattern is found in the string (JSON Schema patterns are not anchored by themselves).
+    static func matches(_ string: String, pattern: String) -> Bool {
+        guard let expression = try? NSRegularExpression(pattern: pattern) else { return false }
+        let range = NSRange(string.startIndex..., in: string)
+        return expression.firstMatch(in: string, range: range) != nil
+    }
+
+    /// The schema of a component, e.g. `schema("Name")`.
+    func schema(_ name: String) throws -> [String: Any] {
+        try resolve("#/components/schemas/\(name)")
     }
 
     static func value(_ value: Any, hasType type: String) -> Bool {

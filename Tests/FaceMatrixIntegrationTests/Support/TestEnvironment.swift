@@ -95,8 +95,23 @@ func withRunningClient<Result: Sendable>(
     _ client: PostgresClient,
     _ body: @Sendable () async throws -> Result
 ) async throws -> Result {
+    try await whileRunning({ await client.run() }, body)
+}
+
+/// Runs `body` with the database's pools running for exactly the duration of the call.
+func withRunning<Result: Sendable>(
+    _ database: Database,
+    _ body: @Sendable () async throws -> Result
+) async throws -> Result {
+    try await whileRunning({ await database.run() }, body)
+}
+
+private func whileRunning<Result: Sendable>(
+    _ run: @escaping @Sendable () async -> Void,
+    _ body: @Sendable () async throws -> Result
+) async throws -> Result {
     try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { await client.run() }
+        group.addTask { await run() }
         do {
             let result = try await body()
             group.cancelAll()
@@ -124,7 +139,7 @@ func withFreshDatabase<Result: Sendable>(
         let configuration = databaseConfiguration
         let database = Database(configuration: configuration, logger: logger)
         do {
-            let result = try await withRunningClient(database.client) { try await body(database, configuration) }
+            let result = try await withRunning(database) { try await body(database, configuration) }
             try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"))
             return result
         } catch {
