@@ -103,6 +103,9 @@ public struct RequestFields: Sendable {
         guard let dictionary = object as? [String: Any] else {
             throw FaceMatrixError.validationFailed(field: "body", reason: "expected a JSON object")
         }
+        if let repeated = repeatedMember(inObject: body) {
+            throw FaceMatrixError.validationFailed(field: repeated, reason: "must be sent once, not repeated")
+        }
         var fields = RequestFields(isJSON: true)
         for (key, value) in dictionary {
             switch value {
@@ -112,6 +115,55 @@ public struct RequestFields: Sendable {
             }
         }
         return fields
+    }
+
+    /// The first member name that occurs twice in a JSON object of strings and nulls, or nil. JSONSerialization
+    /// keeps one of the two values without saying so, and a proxy or logger in front may have read the other:
+    /// ambiguous input is refused, as repeated multipart fields are. Runs only on a body JSONSerialization has
+    /// accepted as an object; it stops (nil) at the first value that is neither a string nor null, which the
+    /// caller refuses anyway.
+    static func repeatedMember(inObject body: ByteBuffer) -> String? {
+        let bytes = Array(body.readableBytesView)
+        var index = 0
+        func skipWhitespace() {
+            while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        }
+        /// The string token starting at `index` (a quote), decoded; `index` moves past it.
+        func string() -> String? {
+            let start = index
+            index += 1
+            while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+                index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
+            }
+            guard index < bytes.count else { return nil }
+            index += 1
+            let token = Data(bytes[start..<index])
+            return (try? JSONSerialization.jsonObject(with: token, options: .fragmentsAllowed)) as? String
+        }
+        var names: Set<String> = []
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return nil }
+        index += 1
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let name = string() else { return nil }
+            guard names.insert(name).inserted else { return name }
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
+            index += 1
+            skipWhitespace()
+            guard index < bytes.count else { return nil }
+            if bytes[index] == UInt8(ascii: "\"") {
+                guard string() != nil else { return nil }
+            } else if bytes[index...].starts(with: Array("null".utf8)) {
+                index += 4
+            } else {
+                return nil
+            }
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ",") else { return nil }
+            index += 1
+        }
     }
 
     /// A parameter of a header value such as `multipart/form-data; boundary=abc`.

@@ -59,6 +59,7 @@ public func buildApplication(
     }
     var app = Application(
         router: router,
+        server: HTTPConnectionHandling.server(),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "FaceMatrix"),
         services: services,

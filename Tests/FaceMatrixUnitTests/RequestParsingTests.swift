@@ -9,6 +9,8 @@ import HummingbirdTesting
 import Recognition
 import Testing
 
+@testable import FaceMatrixHTTP
+
 /// Request bodies through the real router, over the in-memory store and an analyzer that finds no face: parsing
 /// and the error contract without models or a database.
 @Suite struct RequestParsingTests {
@@ -86,6 +88,35 @@ import Testing
                 let status = try await Self.post(client, "/api/v1/verify", body)
                 #expect([400, 404, 413].contains(status), "\(status)")
             }
+        }
+    }
+
+    /// A member sent twice is ambiguous (JSONSerialization keeps one silently): 400/605 naming it, also when one
+    /// of the two spellings uses an escape.
+    @Test func aJSONMemberSentTwiceIsRefusedNamingIt() async throws {
+        let bodies: [(String, String)] = [
+            (#"{"name":"Ann","birthdate":"1990-01-01","req_id":"a","name":"Bob"}"#, "name"),
+            (#" { "req_id" : "a" , "na\u006de":"x", "name" : null } "#, "name"),
+            (#"{"req_id":"req-1","req_id":"req-2","name":"A","birthdate":"1990-01-01"}"#, "req_id"),
+        ]
+        try await Application(router: Self.router()).test(.router) { client in
+            for (body, field) in bodies {
+                try await client.execute(
+                    uri: "/api/v1/add_user", method: .post, headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: body)
+                ) { response in
+                    #expect(response.status == .badRequest, "\(body)")
+                    let text = String(buffer: response.body)
+                    #expect(text.contains(#""error_code":605"#) && text.contains("'\(field)'"), "\(text)")
+                }
+            }
+        }
+        // Distinct members, strings with escaped quotes and nested values are not mistaken for repeats.
+        for body in [
+            #"{"name":"A\"name\":","birthdate":"1990-01-01"}"#, #"{}"#, #"{"a":"1","b":{"a":"2"}}"#,
+            #"{"a":null,"b":"x"}"#,
+        ] {
+            #expect(RequestFields.repeatedMember(inObject: ByteBuffer(string: body)) == nil, "\(body)")
         }
     }
 }
