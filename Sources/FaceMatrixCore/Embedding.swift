@@ -18,9 +18,11 @@ public struct Embedding: Sendable, Equatable, Codable {
 
     public var dimension: Int { values.count }
 
-    /// Cosine similarity in [-1, 1]; both embeddings must come from the same model.
+    /// Cosine similarity in [-1, 1]. Embeddings of different dimensions come from different models and are not
+    /// comparable: they get -1, the least similar, so that they never match (a stored row can never end the
+    /// process, whatever an operator did to the database).
     public func similarity(to other: Embedding) -> Double {
-        precondition(dimension == other.dimension, "embeddings of different models cannot be compared")
+        guard dimension == other.dimension else { return -1 }
         var dot: Float = 0
         for index in values.indices { dot += values[index] * other.values[index] }
         return Double(dot)

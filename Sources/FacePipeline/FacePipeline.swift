@@ -148,7 +148,7 @@ extension FacePipeline {
             let offset = box.center.distance(to: center)
             return max(0, visibleWidth) * max(0, visibleHeight) - 2 * offset * offset
         }
-        let main = faces.indices.max { score(faces[$0]) < score(faces[$1]) }!
+        guard let main = faces.indices.max(by: { score(faces[$0]) < score(faces[$1]) }) else { return faces }
         var ordered = faces
         ordered.insert(ordered.remove(at: main), at: 0)
         return ordered

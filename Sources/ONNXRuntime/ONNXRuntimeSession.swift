@@ -69,8 +69,12 @@ public final class ONNXRuntimeSession: @unchecked Sendable {
             if let memoryInfo { api.pointee.ReleaseMemoryInfo(memoryInfo) }
             throw error
         }
+        guard let memoryInfo else {
+            api.pointee.ReleaseSession(session)
+            throw .runtime(code: -1, message: "CreateCpuMemoryInfo returned no memory info")
+        }
         self.pointer = session
-        self.memoryInfo = memoryInfo!
+        self.memoryInfo = memoryInfo
     }
 
     deinit {

@@ -178,3 +178,13 @@ import Testing
         #expect(QualityRequirements().shortfalls(of: profile) == ["face the camera (frontal score 0 is below 0.15)"])
     }
 }
+
+@Suite struct EmbeddingTests {
+    @Test func embeddingsOfDifferentModelsAreLeastSimilarNeverATrap() {
+        let a = Embedding(unitValues: [1, 0, 0])
+        #expect(a.similarity(to: Embedding(unitValues: [1, 0, 0])) == 1)
+        #expect(a.similarity(to: Embedding(unitValues: [0, 1, 0])) == 0)
+        #expect(a.similarity(to: Embedding(unitValues: [1, 0])) == -1)
+        #expect(a.similarity(to: Embedding(unitValues: [])) == -1)
+    }
+}
