@@ -123,47 +123,14 @@ public struct RequestFields: Sendable {
     /// accepted as an object; it stops (nil) at the first value that is neither a string nor null, which the
     /// caller refuses anyway.
     static func repeatedMember(inObject body: ByteBuffer) -> String? {
-        let bytes = Array(body.readableBytesView)
-        var index = 0
-        func skipWhitespace() {
-            while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
-        }
-        /// The string token starting at `index` (a quote), decoded; `index` moves past it.
-        func string() -> String? {
-            let start = index
-            index += 1
-            while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
-                index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
-            }
-            guard index < bytes.count else { return nil }
-            index += 1
-            let token = Data(bytes[start..<index])
-            return (try? JSONSerialization.jsonObject(with: token, options: .fragmentsAllowed)) as? String
-        }
+        var scanner = JSONObjectScanner(bytes: Array(body.readableBytesView))
+        guard scanner.consume(UInt8(ascii: "{")) else { return nil }
         var names: Set<String> = []
-        skipWhitespace()
-        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return nil }
-        index += 1
-        while true {
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let name = string() else { return nil }
+        while let name = scanner.memberName() {
             guard names.insert(name).inserted else { return name }
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
-            index += 1
-            skipWhitespace()
-            guard index < bytes.count else { return nil }
-            if bytes[index] == UInt8(ascii: "\"") {
-                guard string() != nil else { return nil }
-            } else if bytes[index...].starts(with: Array("null".utf8)) {
-                index += 4
-            } else {
-                return nil
-            }
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ",") else { return nil }
-            index += 1
+            guard scanner.skipStringOrNull(), scanner.consume(UInt8(ascii: ",")) else { return nil }
         }
+        return nil
     }
 
     /// A parameter of a header value such as `multipart/form-data; boundary=abc`.
@@ -176,5 +143,55 @@ public struct RequestFields: Sendable {
             }
         }
         return nil
+    }
+}
+
+/// Reads the members of a JSON object of strings and nulls, one at a time; any other shape ends the reading.
+private struct JSONObjectScanner {
+    let bytes: [UInt8]
+    var index = 0
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+    }
+
+    /// Skips white space and then `byte`; false when something else comes.
+    mutating func consume(_ byte: UInt8) -> Bool {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == byte else { return false }
+        index += 1
+        return true
+    }
+
+    /// The next member's name, decoded, with its colon consumed; nil at the end of the object or anything else.
+    mutating func memberName() -> String? {
+        skipWhitespace()
+        guard let name = string() else { return nil }
+        return consume(UInt8(ascii: ":")) ? name : nil
+    }
+
+    /// Skips a string or `null` value.
+    mutating func skipStringOrNull() -> Bool {
+        skipWhitespace()
+        if string() != nil { return true }
+        guard bytes[index...].starts(with: Array("null".utf8)) else { return false }
+        index += 4
+        return true
+    }
+
+    /// The string token at `index`, decoded by JSONSerialization (escapes included); `index` moves past it.
+    private mutating func string() -> String? {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+        let start = index
+        index += 1
+        while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+            index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
+        }
+        guard index < bytes.count else { return nil }
+        index += 1
+        return (try? JSONSerialization.jsonObject(with: Data(bytes[start..<index]), options: .fragmentsAllowed))
+            as? String
     }
 }

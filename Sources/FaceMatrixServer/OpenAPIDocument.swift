@@ -363,7 +363,7 @@ public enum OpenAPIDocument {
             EnrollmentKey:
               type: string
               pattern: "^req-[0-9a-f]{32}(?![\\s\\S])"
-              description: The req_id a recognition answered with; single use, valid for FACEMATRIX_ENROLLMENT_TTL
+              description: The req_id a recognition answered with; single use, valid for FACEMATRIX_ENROLLMENT_KEY_TTL
             UserID:
               type: string
               pattern: "^usr_[0-9a-f]{32}(?![\\s\\S])"

@@ -44,8 +44,13 @@ public final class Database: Service, Sendable {
     /// How many times the pool was replaced since the start.
     public var poolReplacements: Int { pools.withLock { $0.replacements } }
 
-    /// Runs every pool, the current one and those being retired, until the task is cancelled.
+    /// Runs every pool, the current one and those being retired, until the task is cancelled or a graceful
+    /// shutdown (SIGTERM in `serve`) begins.
     public func run() async {
+        await cancelWhenGracefulShutdown { await self.runPools() }
+    }
+
+    private func runPools() async {
         await withDiscardingTaskGroup { group in
             for await (pool, retirement) in started {
                 let grace = retirementGrace
