@@ -178,8 +178,9 @@ let package = Package(
         .testTarget(
             name: "FaceMatrixUnitTests",
             dependencies: [
-                "FaceMatrixCore", "FaceMatrixServer", "ONNXRuntime", "ImageDecoding", "CImageCodecs", "FacePipeline",
-                "FaceMatrixTestSupport", "Recognition", "FaceStore", "FaceMatrixEvaluation", "FaceMatrixHTTP",
+                "FaceMatrixCore", "FaceMatrixServer", "ImageDecoding", "CImageCodecs", "FacePipeline",
+                "FaceMatrixTestSupport",
+                "Recognition", "FaceStore", "FaceMatrixEvaluation", "FaceMatrixHTTP", "FaceInference",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

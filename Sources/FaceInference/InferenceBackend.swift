@@ -16,13 +16,18 @@ public protocol InferenceBackend: Sendable {
 public enum InferenceError: Error, Equatable, CustomStringConvertible {
     case unknownModel(String)
     case missingOutput(model: String, output: String)
+    /// The runtime cannot serve now (a remote server down, a model not loaded): worth a retry.
     case unavailable(String)
+    /// The network answered something its manifest rules out (a wrong size, a zero vector): a broken model,
+    /// never worth a retry.
+    case unexpectedOutput(model: String, reason: String)
 
     public var description: String {
         switch self {
         case .unknownModel(let model): "no model is registered as '\(model)'"
         case .missingOutput(let model, let output): "model '\(model)' returned no output '\(output)'"
         case .unavailable(let reason): "inference is unavailable: \(reason)"
+        case .unexpectedOutput(let model, let reason): "model '\(model)' broke its contract: \(reason)"
         }
     }
 }

@@ -7,8 +7,6 @@ public struct AppConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var databaseURL: String
-    public var dataDirectory: String
-    public var modelDirectory: String
     public var logLevel: Logger.Level
     public var pipeline: PipelineSettings
     public var recognition: RecognitionSettings
@@ -34,8 +32,6 @@ public struct AppConfiguration: Sendable {
         host: String = "0.0.0.0",
         port: Int = 8080,
         databaseURL: String,
-        dataDirectory: String = ".data",
-        modelDirectory: String = AppConfiguration.defaultModelDirectory,
         logLevel: Logger.Level = .info,
         pipeline: PipelineSettings = PipelineSettings(),
         recognition: RecognitionSettings = RecognitionSettings()
@@ -43,17 +39,9 @@ public struct AppConfiguration: Sendable {
         self.host = host
         self.port = port
         self.databaseURL = databaseURL
-        self.dataDirectory = dataDirectory
-        self.modelDirectory = modelDirectory
         self.logLevel = logLevel
         self.pipeline = pipeline
         self.recognition = recognition
-    }
-
-    public static var defaultModelDirectory: String {
-        let home = ProcessInfo.processInfo.environment["HOME"] ?? "/root"
-        let cache = ProcessInfo.processInfo.environment["FACEMATRIX_CACHE"] ?? "\(home)/.cache/facematrix"
-        return "\(cache)/models"
     }
 
     /// Reads the configuration from environment variables (see the README's table).
@@ -64,8 +52,6 @@ public struct AppConfiguration: Sendable {
             port: try reader.integer("PORT", default: 8080, in: 1...65535),
             databaseURL: try reader.required(
                 "DATABASE_URL", hint: "set it to postgres://user:password@host:port/database (`make run` sets it)"),
-            dataDirectory: try reader.string("FACEMATRIX_DATA_DIR", default: ".data"),
-            modelDirectory: try reader.string("FACEMATRIX_MODEL_DIR", default: Self.defaultModelDirectory),
             logLevel: try reader.logLevel("LOG_LEVEL", default: .info),
             pipeline: try PipelineSettings(environment: environment),
             recognition: try RecognitionSettings(environment: environment)

@@ -2,6 +2,7 @@ public import FaceMatrixCore
 public import FacePipeline
 public import FaceStore
 public import Hummingbird
+public import ImageDecoding
 public import Logging
 import ONNXRuntime
 public import Prometheus
@@ -43,7 +44,7 @@ public func buildApplication(
     // faces its clients.
     let router = buildRouter(
         checks: checks, service: service, metrics: configuration.metricsPort == nil ? metrics : nil,
-        uploadLimit: configuration.pipeline.imageLimits.maxBytes + 1_048_576, webDirectory: webDirectory,
+        uploadLimit: uploadLimit(for: configuration.pipeline.imageLimits), webDirectory: webDirectory,
         authenticator: authenticator)
     var services: [any Service] = [
         database,
@@ -121,12 +122,18 @@ public struct RecognitionStack: Sendable {
     }
 }
 
+/// The largest request body accepted: the image limit plus a mebibyte for the other fields and the multipart
+/// framing.
+public func uploadLimit(for limits: ImageLimits) -> Int {
+    limits.maxBytes + 1_048_576
+}
+
 /// The router with every route and middleware, and the try-it page at `/` when `webDirectory` is given; separate from `buildApplication` so tests can drive it directly.
 public func buildRouter(
     checks: [ReadinessCheck],
     service: RecognitionService? = nil,
     metrics: PrometheusCollectorRegistry? = nil,
-    uploadLimit: Int = 11_000_000,
+    uploadLimit: Int = uploadLimit(for: ImageLimits()),
     webDirectory: String? = nil,
     authenticator: APIKeyAuthenticator? = nil
 ) -> Router<AppRequestContext> {

@@ -18,12 +18,12 @@ public struct PipelineSettings: Sendable {
     public var intraOpThreads: Int
 
     public init(
-        modelDirectory: String = AppConfiguration.defaultModelDirectory,
+        modelDirectory: String = PipelineSettings.defaultModelDirectory(),
         embedderName: String = FaceModels.defaultEmbedder,
         imageLimits: ImageLimits = ImageLimits(),
         detection: MTCNNConfiguration = MTCNNConfiguration(),
         inferenceWorkers: Int = PipelineSettings.processorCount,
-        intraOpThreads: Int = 1
+        intraOpThreads: Int = PipelineSettings.defaultIntraOpThreads
     ) {
         self.modelDirectory = modelDirectory
         self.embedderName = embedderName
@@ -34,31 +34,57 @@ public struct PipelineSettings: Sendable {
     }
 
     public static var processorCount: Int { ProcessInfo.processInfo.activeProcessorCount }
+    public static let defaultIntraOpThreads = 1
 
+    /// `make models`' output: `$FACEMATRIX_CACHE/models`, the cache being `~/.cache/facematrix` by default.
+    public static func defaultModelDirectory() -> String {
+        defaultModelDirectory(environment: ProcessInfo.processInfo.environment)
+    }
+
+    public static func defaultModelDirectory(environment: [String: String]) -> String {
+        let cache = environment["FACEMATRIX_CACHE"] ?? "\(environment["HOME"] ?? "/root")/.cache/facematrix"
+        return "\(cache)/models"
+    }
+
+    /// Reads the settings from the environment (see the README's table); every default is the types' own.
     public init(environment: [String: String]) throws(AppConfiguration.InvalidValue) {
         let reader = EnvironmentReader(environment: environment)
-        var detection = MTCNNConfiguration()
-        detection.minimumFaceSize = try reader.double("FACEMATRIX_MIN_FACE_SIZE", default: 20, in: 12...1000)
-        detection.minimumConfidence = Float(
-            try reader.double("FACEMATRIX_MIN_FACE_CONFIDENCE", default: 0.9, in: 0...1))
-        let thresholds = try reader.doubles(
-            "FACEMATRIX_DETECTION_THRESHOLDS", default: [0.6, 0.7, 0.7], count: 3, in: 0...1)
-        detection.thresholds = (Float(thresholds[0]), Float(thresholds[1]), Float(thresholds[2]))
-        let nms = try reader.doubles("FACEMATRIX_NMS_THRESHOLDS", default: [0.5, 0.7, 0.7, 0.7], count: 4, in: 0...1)
-        detection.nmsThresholds = (Float(nms[0]), Float(nms[1]), Float(nms[2]), Float(nms[3]))
+        let defaults = PipelineSettings(modelDirectory: Self.defaultModelDirectory(environment: environment))
         self.init(
-            modelDirectory: try reader.string("FACEMATRIX_MODEL_DIR", default: AppConfiguration.defaultModelDirectory),
-            embedderName: try reader.string("FACEMATRIX_EMBEDDER", default: FaceModels.defaultEmbedder),
+            modelDirectory: try reader.string("FACEMATRIX_MODEL_DIR", default: defaults.modelDirectory),
+            embedderName: try reader.string("FACEMATRIX_EMBEDDER", default: defaults.embedderName),
             imageLimits: ImageLimits(
                 maxBytes: try reader.integer(
-                    "FACEMATRIX_MAX_IMAGE_BYTES", default: 10_000_000, in: 1_000...200_000_000),
+                    "FACEMATRIX_MAX_IMAGE_BYTES", default: defaults.imageLimits.maxBytes, in: 1_000...200_000_000),
                 maxPixels: try reader.integer(
-                    "FACEMATRIX_MAX_IMAGE_PIXELS", default: 40_000_000, in: 10_000...500_000_000)),
-            detection: detection,
+                    "FACEMATRIX_MAX_IMAGE_PIXELS", default: defaults.imageLimits.maxPixels, in: 10_000...500_000_000)
+            ),
+            detection: try Self.detection(reader, defaults: defaults.detection),
             inferenceWorkers: try reader.integer(
-                "FACEMATRIX_INFERENCE_WORKERS", default: ProcessInfo.processInfo.activeProcessorCount, in: 1...256),
-            intraOpThreads: try reader.integer("FACEMATRIX_INTRA_OP_THREADS", default: 1, in: 1...256)
+                "FACEMATRIX_INFERENCE_WORKERS", default: defaults.inferenceWorkers, in: 1...256),
+            intraOpThreads: try reader.integer(
+                "FACEMATRIX_INTRA_OP_THREADS", default: defaults.intraOpThreads, in: 1...256)
         )
+    }
+
+    private static func detection(_ reader: EnvironmentReader, defaults: MTCNNConfiguration)
+        throws(AppConfiguration.InvalidValue) -> MTCNNConfiguration
+    {
+        var detection = defaults
+        detection.minimumFaceSize = try reader.double(
+            "FACEMATRIX_MIN_FACE_SIZE", default: defaults.minimumFaceSize, in: 12...1000)
+        detection.minimumConfidence = Float(
+            try reader.double(
+                "FACEMATRIX_MIN_FACE_CONFIDENCE", default: Double(defaults.minimumConfidence), in: 0...1))
+        let (p, r, o) = defaults.thresholds
+        let thresholds = try reader.doubles(
+            "FACEMATRIX_DETECTION_THRESHOLDS", default: [p, r, o].map(Double.init), count: 3, in: 0...1)
+        detection.thresholds = (Float(thresholds[0]), Float(thresholds[1]), Float(thresholds[2]))
+        let (level, all, rnet, onet) = defaults.nmsThresholds
+        let nms = try reader.doubles(
+            "FACEMATRIX_NMS_THRESHOLDS", default: [level, all, rnet, onet].map(Double.init), count: 4, in: 0...1)
+        detection.nmsThresholds = (Float(nms[0]), Float(nms[1]), Float(nms[2]), Float(nms[3]))
+        return detection
     }
 
     /// Loads the models (checking their sha256) and builds the pipeline on ONNX Runtime.

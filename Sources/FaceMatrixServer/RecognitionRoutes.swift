@@ -9,7 +9,11 @@ struct RecognitionRoutes: Sendable {
     /// Upload limit for a whole multipart body: the image limit plus room for the other fields.
     let uploadLimit: Int
     /// JSON bodies never carry images, so they are kept small.
-    let jsonLimit = 64 * 1024
+    static let jsonLimit = 64 * 1024
+
+    private func readFields(of request: Request) async throws -> RequestFields {
+        try await RequestFields.read(request, byteLimit: uploadLimit, jsonLimit: Self.jsonLimit)
+    }
 
     func register(on router: Router<AppRequestContext>) {
         for path in ["/api/v1/recognise_user", "/api/v1/recognize_user", "/api/recognise_user", "/api/recognize_user"] {
@@ -29,7 +33,7 @@ struct RecognitionRoutes: Sendable {
         }
         router.post("/api/v1/users/{id}/faces") { request, context in
             let id = try context.parameters.require("id")
-            let fields = try await RequestFields.read(request, byteLimit: uploadLimit)
+            let fields = try await readFields(of: request)
             let record = try await service.addFace(toUser: id, face: try fields.faceInput())
             return try jsonResponse(
                 APIResponse.FaceAdded(userID: id, faces: record.faceCount, requestId: context.requestID),
@@ -40,7 +44,7 @@ struct RecognitionRoutes: Sendable {
     func recognise(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let fields: RequestFields
         do {
-            fields = try await RequestFields.read(request, byteLimit: uploadLimit)
+            fields = try await readFields(of: request)
         } catch FaceMatrixError.validationFailed(field: "body", _) {
             // Without a readable multipart body there is no image to look at.
             throw FaceMatrixError.invalidImage("the multipart body is malformed or has no 'image' field")
@@ -85,7 +89,7 @@ struct RecognitionRoutes: Sendable {
     }
 
     func verify(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let fields = try await RequestFields.read(request, byteLimit: uploadLimit)
+        let fields = try await readFields(of: request)
         guard !fields.isJSON else {
             throw FaceMatrixError.unsupportedMediaType("verification takes multipart/form-data with an image")
         }
@@ -97,7 +101,7 @@ struct RecognitionRoutes: Sendable {
     }
 
     func addUser(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let fields = try await RequestFields.read(request, byteLimit: uploadLimit)
+        let fields = try await readFields(of: request)
         let user = try NewUser.validated(
             name: fields.text["name"], birthdate: fields.text["birthdate"], email: fields.text["email"])
         let record = try await service.addUser(user, face: try fields.faceInput())

@@ -12,13 +12,13 @@ public struct RecognitionSettings: Sendable {
     public var identificationThreshold: Double?
     /// Overrides the calibrated margin (the lead the best user needs over the runner-up).
     public var identificationMargin: Double?
-    public var enrollmentKeyLifetime: Duration = .seconds(900)
-    public var allowedThresholds: ClosedRange<Double> = 0.3...0.95
+    public var enrollmentKeyLifetime = RecognitionService.Configuration.defaultEnrollmentKeyLifetime
+    public var allowedThresholds = RecognitionService.Configuration.defaultAllowedThresholds
     public var quality = QualityRequirements()
     /// Photos waiting for the pipeline beyond those being analysed, at most, whatever the wait.
-    public var queueLimit = 256
+    public var queueLimit = AdmissionLimiter.defaultQueueLimit
     /// The longest expected wait a photo is admitted with; beyond it, 503 with the expected wait as Retry-After.
-    public var waitBudget: Duration = .seconds(1)
+    public var waitBudget = AdmissionLimiter.defaultWaitBudget
     /// Faces of a group photo looked up at most (`all_faces=true`).
     public var maximumFacesPerPhoto = RecognitionService.Configuration.defaultMaximumFacesPerPhoto
 
@@ -37,8 +37,12 @@ public struct RecognitionSettings: Sendable {
         identificationThreshold = try optional("FACEMATRIX_MATCH_THRESHOLD", 0.01...1)
         identificationMargin = try optional("FACEMATRIX_MATCH_MARGIN", 0...1)
         enrollmentKeyLifetime = .seconds(
-            try reader.integer("FACEMATRIX_ENROLLMENT_KEY_TTL", default: 900, in: 1...604_800))
-        let range = try reader.doubles("FACEMATRIX_ALLOWED_THRESHOLDS", default: [0.3, 0.95], count: 2, in: -1...1)
+            try reader.integer(
+                "FACEMATRIX_ENROLLMENT_KEY_TTL", default: Int(enrollmentKeyLifetime.components.seconds),
+                in: 1...604_800))
+        let range = try reader.doubles(
+            "FACEMATRIX_ALLOWED_THRESHOLDS", default: [allowedThresholds.lowerBound, allowedThresholds.upperBound],
+            count: 2, in: -1...1)
         guard range[0] <= range[1] else {
             throw .init(variable: "FACEMATRIX_ALLOWED_THRESHOLDS", reason: "must be 'low,high' with low <= high")
         }
@@ -57,7 +61,9 @@ public struct RecognitionSettings: Sendable {
             minimumFrontalScore: try reader.double(
                 "FACEMATRIX_ENROLL_MIN_FRONTAL", default: standard.minimumFrontalScore, in: 0...1))
         queueLimit = try reader.integer("FACEMATRIX_MAX_QUEUE", default: queueLimit, in: 0...10_000)
-        waitBudget = .milliseconds(try reader.integer("FACEMATRIX_MAX_WAIT_MS", default: 1_000, in: 0...600_000))
+        waitBudget = .milliseconds(
+            try reader.integer(
+                "FACEMATRIX_MAX_WAIT_MS", default: Int(waitBudget / .milliseconds(1)), in: 0...600_000))
         maximumFacesPerPhoto = try reader.integer(
             "FACEMATRIX_MAX_FACES", default: maximumFacesPerPhoto, in: 1...100)
     }

@@ -7,8 +7,9 @@ import Recognition
 
 /// Reading a request's fields from Hummingbird's streamed body (the parsing itself is FaceMatrixHTTP's).
 extension RequestFields {
-    /// Reads the body, refusing it while it streams in once it passes `byteLimit` (a 413 before it is buffered).
-    static func read(_ request: Request, byteLimit: Int) async throws -> RequestFields {
+    /// Reads the body, refusing it while it streams in once it passes `byteLimit` (`jsonLimit` for JSON, which
+    /// never carries an image): a 413 before it is buffered.
+    static func read(_ request: Request, byteLimit: Int, jsonLimit: Int) async throws -> RequestFields {
         let contentType = request.headers[.contentType] ?? ""
         let mediaType = contentType.split(separator: ";").first.map {
             $0.trimmingCharacters(in: .whitespaces).lowercased()
@@ -20,7 +21,7 @@ extension RequestFields {
             }
             return try multipart(try await collect(request, byteLimit: byteLimit), boundary: boundary)
         case "application/json":
-            return try json(try await collect(request, byteLimit: byteLimit))
+            return try json(try await collect(request, byteLimit: min(byteLimit, jsonLimit)))
         default:
             throw FaceMatrixError.unsupportedMediaType(
                 "send multipart/form-data or application/json, not \(mediaType.map { "'\($0)'" } ?? "an empty type")")

@@ -34,21 +34,3 @@ public struct ChannelNormalization: Sendable, Equatable {
             sourceChannels: order, mean: preprocessing.mean.map(Float.init), scale: preprocessing.scale.map(Float.init))
     }
 }
-
-public enum ModelLoadingError: Error, Equatable, CustomStringConvertible {
-    case missingFile(String)
-    case unreadableManifest(path: String, reason: String)
-    case checksumMismatch(path: String)
-    case unsupported(String)
-    case incompatible(String)
-
-    public var description: String {
-        switch self {
-        case .missingFile(let path): "model file \(path) is missing; run `make models`"
-        case .unreadableManifest(let path, let reason): "cannot read manifest \(path): \(reason)"
-        case .checksumMismatch(let path): "\(path) does not match the sha256 in its manifest; run `make models` again"
-        case .unsupported(let what): "the model needs \(what), which the pipeline does not support"
-        case .incompatible(let what): "the model does not fit the pipeline: \(what)"
-        }
-    }
-}

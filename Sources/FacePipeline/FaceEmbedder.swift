@@ -41,13 +41,14 @@ public struct FaceEmbedder: Sendable {
         let outputs = try await backend.run(model: "embedder", inputs: [inputName: input], outputs: [outputName])
         let output = try outputs.output(outputName, of: "embedder")
         guard output.values.count == faces.count * dimension else {
-            throw InferenceError.unavailable(
-                "the embedder returned \(output.values.count) values for \(faces.count) faces of \(dimension)")
+            throw InferenceError.unexpectedOutput(
+                model: "embedder",
+                reason: "\(output.values.count) values for \(faces.count) faces of \(dimension)")
         }
         return try (0..<faces.count).map { index in
             let raw = Array(output.values[(index * dimension)..<((index + 1) * dimension)])
             guard let embedding = Embedding(normalizing: raw) else {
-                throw InferenceError.unavailable("the embedder returned a zero or non-finite vector")
+                throw InferenceError.unexpectedOutput(model: "embedder", reason: "a zero or non-finite vector")
             }
             return embedding
         }

@@ -30,20 +30,35 @@ public struct FaceModels: Sendable {
             throw .incompatible("the embedder manifest lists no model")
         }
         paths["embedder"] = try Self.checkedPath(model, in: embedderDirectory, verify: verifyChecksums)
-        guard embedder.embedding != nil, embedder.crop != nil else {
+        guard let embedding = embedder.embedding, embedder.crop != nil else {
             throw .incompatible("the embedder manifest has no embedding or crop section")
+        }
+        // The service compares embeddings by cosine after L2 normalisation; any other contract would give
+        // plausible-looking but wrong similarities, so it is refused at start.
+        guard embedding.metric == "cosine", embedding.normalize == "l2" else {
+            throw .unsupported("embeddings compared by \(embedding.metric) after \(embedding.normalize) normalisation")
         }
         self.paths = paths
     }
 
+    /// The manifest format this build reads (`tools/facematrix_models/manifest.py` writes it).
+    public static let manifestSchemaVersion = 1
+
     static func manifest(in directory: String) throws(ModelLoadingError) -> ModelManifest {
         let path = "\(directory)/manifest.json"
         guard let data = FileManager.default.contents(atPath: path) else { throw .missingFile(path) }
+        let manifest: ModelManifest
         do {
-            return try JSONDecoder().decode(ModelManifest.self, from: data)
+            manifest = try JSONDecoder().decode(ModelManifest.self, from: data)
         } catch {
             throw .unreadableManifest(path: path, reason: "\(error)")
         }
+        guard manifest.schemaVersion == manifestSchemaVersion else {
+            throw .unreadableManifest(
+                path: path,
+                reason: "schema_version \(manifest.schemaVersion); this build reads \(manifestSchemaVersion)")
+        }
+        return manifest
     }
 
     static func checkedPath(_ file: ModelManifest.File, in directory: String, verify: Bool) throws(ModelLoadingError)

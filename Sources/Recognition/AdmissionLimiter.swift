@@ -25,6 +25,11 @@ public final class AdmissionLimiter: Sendable {
 
     private let state: Mutex<State>
 
+    /// Photos waiting beyond those being analysed, at most, whatever the expected wait.
+    public static let defaultQueueLimit = 256
+    /// The original system's response-time requirement.
+    public static let defaultWaitBudget: Duration = .seconds(1)
+
     /// The weight of the newest analysis in the running mean.
     static let smoothing = 0.2
 
@@ -34,7 +39,7 @@ public final class AdmissionLimiter: Sendable {
     ///   - waitBudget: the longest expected wait admitted; the original system's response-time requirement is 1 s.
     ///   - initialServiceTime: the mean analysis time assumed before any has finished.
     public init(
-        concurrency: Int, queueLimit: Int = 256, waitBudget: Duration = .seconds(1),
+        concurrency: Int, queueLimit: Int = defaultQueueLimit, waitBudget: Duration = defaultWaitBudget,
         initialServiceTime: Duration = .milliseconds(100)
     ) {
         self.concurrency = max(1, concurrency)

@@ -33,10 +33,15 @@ public struct RecognitionService: Sendable {
         public var maximumFacesPerPhoto: Int
 
         public static let defaultMaximumFacesPerPhoto = 10
+        /// How long an unmatched face is kept for an enrolment without a second upload.
+        public static let defaultEnrollmentKeyLifetime: Duration = .seconds(15 * 60)
+        /// The per-request thresholds a caller may ask for.
+        public static let defaultAllowedThresholds: ClosedRange<Double> = 0.3...0.95
 
         public init(
-            policy: IdentificationPolicy, enrollmentKeyLifetime: Duration = .seconds(15 * 60),
-            allowedThresholds: ClosedRange<Double> = 0.3...0.95, quality: QualityRequirements = QualityRequirements(),
+            policy: IdentificationPolicy, enrollmentKeyLifetime: Duration = defaultEnrollmentKeyLifetime,
+            allowedThresholds: ClosedRange<Double> = defaultAllowedThresholds,
+            quality: QualityRequirements = QualityRequirements(),
             verificationThreshold: Double? = nil, maximumFacesPerPhoto: Int = defaultMaximumFacesPerPhoto
         ) {
             self.maximumFacesPerPhoto = max(maximumFacesPerPhoto, 1)

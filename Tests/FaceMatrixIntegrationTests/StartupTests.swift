@@ -43,4 +43,33 @@ import Testing
         #expect(execution.stderr.split(separator: "\n").count == 1)
         #expect(execution.stderr.contains(damaged.path) && execution.stderr.contains("sha256"))
     }
+
+    /// A manifest from another tooling version, or an embedder whose embeddings are compared otherwise, would
+    /// give wrong answers that look right: refused at start, naming the manifest or the mismatch.
+    @Test(arguments: [
+        ("mtcnn", "\"schema_version\": 1", "\"schema_version\": 2", "schema_version 2; this build reads 1"),
+        (
+            "face-reidentification-retail-0095", "\"metric\": \"cosine\"", "\"metric\": \"euclidean\"",
+            "embeddings compared by euclidean"
+        ),
+        (
+            "face-reidentification-retail-0095", "\"normalize\": \"l2\"", "\"normalize\": \"none\"",
+            "after none normalisation"
+        ),
+    ])
+    func aManifestTheBuildDoesNotReadIsRefused(folder: String, original: String, changed: String, message: String)
+        throws
+    {
+        let models = try Self.modelCopy()
+        defer { try? FileManager.default.removeItem(at: models) }
+        let manifest = models.appendingPathComponent("\(folder)/manifest.json")
+        let text = try String(contentsOf: manifest, encoding: .utf8)
+        #expect(text.contains(original))
+        try text.replacingOccurrences(of: original, with: changed).write(
+            to: manifest, atomically: true, encoding: .utf8)
+        let execution = try Self.serve(models: models)
+        #expect(execution.reason == .exit && execution.status == 1)
+        #expect(execution.stderr.split(separator: "\n").count == 1)
+        #expect(execution.stderr.contains(message), "\(execution.stderr)")
+    }
 }

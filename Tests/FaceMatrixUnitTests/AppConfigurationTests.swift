@@ -24,7 +24,7 @@ import Testing
         #expect(configuration.port == 9090)
         #expect(configuration.host == "127.0.0.1")
         #expect(configuration.logLevel == .debug)
-        #expect(configuration.modelDirectory == "/models")
+        #expect(configuration.pipeline.modelDirectory == "/models")
     }
 
     @Test(arguments: [

@@ -119,4 +119,18 @@ import Testing
             #expect(RequestFields.repeatedMember(inObject: ByteBuffer(string: body)) == nil, "\(body)")
         }
     }
+
+    /// JSON never carries a photo, so a JSON body is held to 64 KiB while it streams in, not to the upload limit.
+    @Test func aJSONBodyOverItsOwnLimitIsRefusedWhileStreaming() async throws {
+        let filler = String(repeating: "a", count: 64 * 1024)
+        try await Application(router: Self.router()).test(.router) { client in
+            try await client.execute(
+                uri: "/api/v1/add_user", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"name":"\#(filler)"}"#)
+            ) { response in
+                #expect(response.status == .contentTooLarge)
+                #expect(String(buffer: response.body).contains(#""error_code":603"#))
+            }
+        }
+    }
 }

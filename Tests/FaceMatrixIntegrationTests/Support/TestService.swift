@@ -4,6 +4,7 @@ import FaceStore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import ImageDecoding
 import Logging
 import Recognition
 
@@ -21,7 +22,9 @@ struct TestService {
     }
 
     static func make(
-        database: Database, keyLifetime: Duration = .seconds(900), uploadLimit: Int = 11_000_000,
+        database: Database,
+        keyLifetime: Duration = RecognitionService.Configuration.defaultEnrollmentKeyLifetime,
+        uploadLimit: Int = FaceMatrixServer.uploadLimit(for: ImageLimits()),
         concurrency: Int = 2, queueLimit: Int = 16, maximumFacesPerPhoto: Int = 10,
         operationTimeout: Duration = .seconds(30)
     ) async throws -> TestService {

@@ -1,0 +1,74 @@
+public import FaceMatrixCore
+import Foundation
+import Logging
+public import PostgresNIO
+
+/// Nearest-neighbour search over the faces (the HNSW index), and the gallery's counts.
+extension PostgresFaceStore {
+    public func searchUsers(similarTo embedding: Embedding, model: ModelIdentity) async throws -> UserSearchResult {
+        try await perform {
+            try await database.client.withConnection { try await search(embedding, model: model, on: $0) }
+        }
+    }
+
+    /// The query the HNSW index serves: nearest faces of one model by cosine distance.
+    public static func nearestFacesQuery(_ embedding: Embedding, model: ModelIdentity, limit: Int) -> PostgresQuery {
+        let dimension = model.dimension
+        return """
+            SELECT user_id, 1 - (embedding::vector(\(unescaped: String(dimension))) <=> \(embedding.pgvectorText)::vector(\(unescaped: String(dimension)))) AS similarity
+            FROM faces
+            WHERE model = \(model.key)
+            ORDER BY embedding::vector(\(unescaped: String(dimension))) <=> \(embedding.pgvectorText)::vector(\(unescaped: String(dimension)))
+            LIMIT \(limit)
+            """
+    }
+
+    func search(_ embedding: Embedding, model: ModelIdentity, on connection: PostgresConnection) async throws
+        -> UserSearchResult
+    {
+        var best: [String: Double] = [:]
+        let rows = try await connection.query(
+            Self.nearestFacesQuery(embedding, model: model, limit: neighbours), logger: logger)
+        for try await (userID, similarity) in rows.decode((String, Double).self) {
+            best[userID] = max(best[userID] ?? -2, similarity)
+        }
+        var gallerySize = 0
+        let count = try await connection.query(
+            "SELECT count(DISTINCT user_id)::int FROM faces WHERE model = \(model.key)", logger: logger)
+        for try await value in count.decode(Int.self) { gallerySize = value }
+        let (first, second) = topTwo(best)
+        return UserSearchResult(best: first, runnerUp: second, gallerySize: gallerySize)
+    }
+
+    public func bestSimilarity(of embedding: Embedding, toUser id: String, model: ModelIdentity) async throws
+        -> Double?
+    {
+        let dimension = String(model.dimension)
+        return try await perform {
+            let rows = try await database.client.query(
+                """
+                SELECT max(1 - (embedding::vector(\(unescaped: dimension)) <=> \(embedding.pgvectorText)::vector(\(unescaped: dimension))))
+                FROM faces WHERE user_id = \(id) AND model = \(model.key)
+                """, logger: logger)
+            var best: Double?
+            for try await value in rows.decode(Double?.self) { best = value }
+            return best
+        }
+    }
+
+    public func statistics(model: ModelIdentity) async throws -> StoreStatistics {
+        try await perform {
+            let rows = try await database.client.query(
+                """
+                SELECT (SELECT count(*)::int FROM users),
+                       (SELECT count(*)::int FROM faces WHERE model = \(model.key)),
+                       (SELECT count(*)::int FROM enrollment_keys WHERE expires_at > now())
+                """, logger: logger)
+            var statistics = StoreStatistics(users: 0, faces: 0, pendingEnrollmentKeys: 0)
+            for try await (users, faces, keys) in rows.decode((Int, Int, Int).self) {
+                statistics = StoreStatistics(users: users, faces: faces, pendingEnrollmentKeys: keys)
+            }
+            return statistics
+        }
+    }
+}

@@ -1,0 +1,88 @@
+"""`make lint`'s code metrics: the maintainability index of every source file on the Visual Studio scale
+(MI x 100 / 171, where MI = 171 - 5.2 ln V - 0.23 CC - 16.2 ln LOC is multimetric's "classic" index) and the
+cyclomatic complexity of every function (lizard). The product's code and its tooling are held to the limits; test
+code is measured and shown, not held (a test reads best as one straight story, even a long one). Prints the worst
+few files and functions, and every one that misses a limit, and exits 1 when any does.
+
+Usage: python code_metrics.py ROOT [--min-mi 20] [--max-ccn 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import lizard
+
+# Generated, vendored or data-like files are not code anyone maintains by hand.
+EXCLUDED_PARTS = {".build", "Fixtures", "__pycache__"}
+# Test code: measured, not held to the limits.
+TEST_PARTS = {"Tests", "tests"}
+
+
+def is_test(path: Path, root: Path) -> bool:
+    return bool(TEST_PARTS & set(path.resolve().relative_to(root).parts))
+
+
+def source_files(root: Path) -> list[Path]:
+    """Every tracked Swift and Python file."""
+    listed = subprocess.run(["git", "-C", str(root), "ls-files", "*.swift", "*.py"],
+                            check=True, capture_output=True, text=True).stdout.split()
+    return [root / name for name in listed if not EXCLUDED_PARTS & set(Path(name).parts)]
+
+
+def maintainability(files: list[Path]) -> dict[Path, float]:
+    """The Visual Studio-scale maintainability index of each file."""
+    output = subprocess.run([sys.executable, "-m", "multimetric", "--maintindex", "classic", *map(str, files)],
+                            check=True, capture_output=True, text=True).stdout
+    per_file = json.loads(output)["files"]
+    return {Path(name): max(0.0, value["maintainability_index"]) * 100 / 171 for name, value in per_file.items()}
+
+
+def complexity(files: list[Path]) -> list[tuple[int, str]]:
+    """(cyclomatic complexity, "file:line function") of every function."""
+    found = []
+    for analysis in lizard.analyze_files(list(map(str, files))):
+        for function in analysis.function_list:
+            found.append((function.cyclomatic_complexity,
+                          f"{analysis.filename}:{function.start_line} {function.name}"))
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("root", type=Path)
+    parser.add_argument("--min-mi", type=float, default=20)
+    parser.add_argument("--max-ccn", type=int, default=10)
+    args = parser.parse_args()
+    root = args.root.resolve()
+    files = source_files(root)
+    indices = maintainability(files)
+    functions = complexity(files)
+
+    def shown(path) -> str:
+        return str(Path(path).resolve().relative_to(root))
+
+    print(f"maintainability index (Visual Studio scale, limit {args.min_mi:g}), lowest first:")
+    for path, value in sorted(indices.items(), key=lambda item: item[1])[:10]:
+        print(f"  {value:5.1f}  {shown(path)}")
+    print(f"cyclomatic complexity (limit {args.max_ccn}), highest first:")
+    for ccn, where in sorted(functions, reverse=True)[:10]:
+        print(f"  {ccn:5d}  {shown(where.split(':')[0])}:{where.split(':', 1)[1]}")
+    low = [path for path, value in indices.items() if value < args.min_mi and not is_test(path, root)]
+    complex_ = [where for ccn, where in functions
+                if ccn > args.max_ccn and not is_test(Path(where.split(":")[0]), root)]
+    for path in low:
+        print(f"below {args.min_mi:g}: {shown(path)} ({indices[path]:.1f})")
+    for where in complex_:
+        print(f"above {args.max_ccn}: {shown(where.split(':')[0])}:{where.split(':', 1)[1]}")
+    print(f"{len(files)} files, {len(functions)} functions; outside the tests: {len(low)} files below "
+          f"{args.min_mi:g}, {len(complex_)} functions above {args.max_ccn}")
+    return 1 if low or complex_ else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
