@@ -12,29 +12,29 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file-only backend)
 
 
-def main(report_path: str, out_path: str) -> None:
-    report = json.load(open(report_path))
-    figure, (det, sizes, tail) = plt.subplots(1, 3, figsize=(16, 4.8))
-
+def draw_det(det, verification: dict) -> None:
+    """The 1:1 DET curve with the operating point of the 1:1 threshold."""
     # Log axes cannot show zeros: a perfect rate is drawn at the floor, 1e-4.
-    points = [(max(far, 1e-4), max(frr, 1e-4)) for far, frr in report["verification"]["det"]]
+    points = [(max(far, 1e-4), max(frr, 1e-4)) for far, frr in verification["det"]]
     det.plot([p[0] for p in points], [p[1] for p in points], color="tab:blue")
-    at = report["verification"]["at_threshold"]
+    at = verification["at_threshold"]
     det.scatter([max(at["far"], 1e-4)], [max(at["frr"], 1e-4)], color="tab:red", zorder=3,
                 label=f"1:1 threshold {at['threshold']:.3f}")
     det.set(xscale="log", yscale="log", xlabel="FAR (1:1)", ylabel="FRR (1:1)",
-            title=f"1:1 verification, {report['verification']['source']} (AUC {report['verification']['auc']:.4f})")
+            title=f"1:1 verification, {verification['source']} (AUC {verification['auc']:.4f})")
     det.grid(True, which="both", alpha=0.3)
     det.legend()
 
-    rows = sorted((r for r in report["rotated_folds"] if r["test_fold"] == "all"), key=lambda r: r["gallery_size"])
+
+def draw_open_set(sizes, rotated_folds: list[dict], target: float) -> None:
+    """Open-set FAR (with its 95 % interval) and FRR against gallery size on the held-out folds, and the target."""
+    rows = sorted((r for r in rotated_folds if r["test_fold"] == "all"), key=lambda r: r["gallery_size"])
     n = [r["gallery_size"] for r in rows]
-    target = report["target_far"]
     if not rows:
         sizes.text(0.5, 0.5, "no held-out study:\ntoo few people per fold", ha="center", va="center",
                    transform=sizes.transAxes)
         sizes.set(xscale="log", xlim=(1, 10))
-    if rows:
+    else:
         sizes.plot(n, [r["far"] for r in rows], "o-", color="tab:red", label="FAR (share of strangers)")
         sizes.fill_between(n, [r["far_95"][0] for r in rows], [r["far_95"][1] for r in rows], color="tab:red",
                            alpha=0.15, label="FAR 95 % interval")
@@ -46,7 +46,9 @@ def main(report_path: str, out_path: str) -> None:
     sizes.grid(True, which="both", alpha=0.3)
     sizes.legend(fontsize=8)
 
-    fit = report["impostor_tail"]
+
+def draw_impostor_tail(tail, fit: dict) -> None:
+    """The measured impostor tail, its fit, and the fit's residuals as bars on a second axis."""
     rates = [p["rate"] for p in fit["points"]]
     tail.plot(rates, [p["similarity"] for p in fit["points"]], "o", color="tab:blue", label="measured")
     tail.plot(rates, [p["fitted"] for p in fit["points"]], "-", color="tab:orange",
@@ -63,6 +65,13 @@ def main(report_path: str, out_path: str) -> None:
     residuals.set_ylim(-0.05, 0.05)
     residuals.set_ylabel("residual (bars)")
 
+
+def main(report_path: str, out_path: str) -> None:
+    report = json.load(open(report_path))
+    figure, (det, sizes, tail) = plt.subplots(1, 3, figsize=(16, 4.8))
+    draw_det(det, report["verification"])
+    draw_open_set(sizes, report["rotated_folds"], report["target_far"])
+    draw_impostor_tail(tail, report["impostor_tail"])
     figure.tight_layout()
     figure.savefig(out_path)
 

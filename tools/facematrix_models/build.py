@@ -12,39 +12,35 @@ into place, one model folder at a time, so a reader sees either the old or the
 new version of a folder, never a half-written one. The stamp is removed before
 and rewritten after the swap, so an interrupted build is redone next time.
 
-This module imports only the standard library at the top: the "nothing
-changed" path must stay fast. Converters (numpy/onnx) are imported lazily.
+The folder mechanics (lock, staging, swap, stamp, ``verify``) live in
+``cache_folder``, the per-model conversion steps in ``conversions``.
+
+This module imports only the standard library at the top (and so do those two):
+the "nothing changed" path must stay fast. Converters (numpy/onnx) are imported
+lazily.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import importlib.metadata
 import json
-import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
 from . import __version__
+from .cache_folder import STAMP, all_files, default_out, locked, read_stamp, staging_folder, swap_in, verify
+from .conversions import MTCNN_NETS, REID, convert_mtcnn, convert_reid, save_checked, write_triton
 from .manifest import write_json
-from .sources import cache_root, default_shared_models, facenet_pytorch_mtcnn_files, file_hash, omz_reid_files
+from .sources import default_shared_models, facenet_pytorch_mtcnn_files, file_hash, omz_reid_files
 
-REID = "face-reidentification-retail-0095"
-MTCNN_NETS = ("pnet", "rnet", "onet")
-STAMP = ".build-stamp.json"
+__all__ = ["MANAGED", "MTCNN_NETS", "REID", "STAMP", "build", "convert_facenet", "default_out", "verify"]
+
 MANAGED = ["mtcnn", REID] + [f"triton/{n}" for n in MTCNN_NETS] + [f"triton/{REID}"]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TOOLS_DIR = PACKAGE_DIR.parent
 CALIBRATION_FILE = TOOLS_DIR / "calibration" / f"{REID}.json"
-
-
-def default_out() -> Path:
-    return cache_root() / "models"
 
 
 def _tool_source_files() -> list[Path]:
@@ -67,151 +63,42 @@ def _inputs_digest(inputs: dict[str, Path]) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def _read_stamp(out: Path) -> dict | None:
-    try:
-        return json.loads((out / STAMP).read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def verify(out) -> list[str]:
-    """Cheap consistency check of DIR: every file named by a manifest or by the
-    build stamp exists and has the recorded sha256. Returns the problems found."""
-    out = Path(out)
-    problems = []
-    hashes: dict[Path, str] = {}
-
-    def sha(path: Path) -> str:  # files named by both the stamp and a manifest are hashed once
-        if path not in hashes:
-            hashes[path] = file_hash(path)
-        return hashes[path]
-
-    stamp = _read_stamp(out)
-    if stamp is None:
-        problems.append(f"{out / STAMP} is missing or unreadable")
-    else:
-        for rel, digest in stamp.get("outputs", {}).items():
-            path = out / rel
-            if not path.is_file():
-                problems.append(f"{rel}: missing")
-            elif sha(path) != digest:
-                problems.append(f"{rel}: sha256 differs from the build stamp")
-    for manifest_path in sorted(out.glob("*/manifest.json")):
-        try:
-            manifest = json.loads(manifest_path.read_text())
-        except ValueError as e:
-            problems.append(f"{manifest_path}: {e}")
-            continue
-        for entry in manifest.get("files", []):
-            path = manifest_path.parent / entry["path"]
-            rel = path.relative_to(out)
-            if not path.is_file():
-                problems.append(f"{rel}: missing (named by {manifest_path.parent.name}/manifest.json)")
-            elif sha(path) != entry["sha256"]:
-                problems.append(f"{rel}: sha256 differs from {manifest_path.parent.name}/manifest.json")
-    return problems
-
-
-def _swap_in(staging: Path, out: Path, entries: list[str]) -> None:
-    trash = staging / ".old"
-    for rel in entries:
-        new, dst = staging / rel, out / rel
-        if not new.exists():
-            continue
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if dst.exists():
-            old = trash / rel
-            old.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(dst, old)
-        os.replace(new, dst)
-
-
-@contextlib.contextmanager
-def _locked(out: Path):
-    """Serialise builds/conversions into the same folder (e.g. two test runs at once)."""
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / ".build.lock", "a") as lock:  # "a": never rewrites the file
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def _all_files(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): file_hash(p) for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-def _write_triton(triton_root: Path, name: str, onnx_path: Path, io: dict, settings: dict) -> None:
-    from .triton import make_config
-
-    model_dir = triton_root / name
-    (model_dir / "1").mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(onnx_path, model_dir / "1" / "model.onnx")
-    (model_dir / "config.pbtxt").write_text(make_config(name, io, **settings))
-
-
-def _smoke_test(path: Path, io: dict) -> None:
-    """Run the model once on zeros and check the output shapes against io."""
-    import numpy as np
-    import onnxruntime as ort
-
-    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    spec = io["inputs"][0]
-    shape = [2] + [d if d > 0 else 64 for d in spec["shape"][1:]]
-    results = sess.run(None, {spec["name"]: np.zeros(shape, np.float32)})
-    for out_spec, result in zip(io["outputs"], results):
-        want = [2] + out_spec["shape"][1:]
-        if len(result.shape) != len(want) or any(w > 0 and w != r for w, r in zip(want, result.shape)):
-            raise RuntimeError(f"{path}: output {out_spec['name']} has shape {result.shape}, expected {want}")
-
-
-def _load_calibration():
-    if not CALIBRATION_FILE.exists():
-        return None, None
-    doc = json.loads(CALIBRATION_FILE.read_text())
-    if "thresholds" not in doc:
-        raise ValueError(f"{CALIBRATION_FILE}: no 'thresholds' object")
-    note = f"thresholds copied verbatim from tools/calibration/{CALIBRATION_FILE.name}"
-    if isinstance(doc.get("notes"), str):
-        note += f" ({doc['notes']})"
-    return doc["thresholds"], note
-
-
 def _convert_all(staging: Path, inputs: dict[str, Path], log) -> None:
-    from .manifest import mtcnn_manifest, reid_manifest
-    from .mtcnn import build_network
-    from .onnx_graph import io_spec, save_model
-    from .openvino_ir import convert_ir
-    from .torch_pickle import load_state_dict
-    from .triton import TRITON_SETTINGS
+    """Convert every managed model into ``staging`` (the tests replace this step to make a build fail)."""
+    convert_mtcnn(staging, inputs, log)
+    convert_reid(staging, inputs, log, CALIBRATION_FILE)
 
-    mt_dir = staging / "mtcnn"
-    mt_dir.mkdir(parents=True)
-    shas, ios = {}, {}
-    for net in MTCNN_NETS:
-        model = build_network(net, load_state_dict(inputs[f"mtcnn/{net}"]), producer_version=__version__)
-        path = mt_dir / f"{net}.onnx"
-        save_model(model, path)
-        ios[net] = io_spec(model)
-        _smoke_test(path, ios[net])
-        shas[net] = file_hash(path)
-        _write_triton(staging / "triton", net, path, ios[net], TRITON_SETTINGS[net])
-        log(f"  mtcnn/{net}.onnx  sha256 {shas[net][:16]}...")
-    write_json(mt_dir / "manifest.json", mtcnn_manifest(shas, ios))
 
-    reid_dir = staging / REID
-    reid_dir.mkdir(parents=True)
-    model = convert_ir(inputs[f"{REID}/xml"], inputs[f"{REID}/bin"], producer_version=__version__)
-    path = reid_dir / "model.onnx"
-    save_model(model, path)
-    io = io_spec(model)
-    _smoke_test(path, io)
-    sha = file_hash(path)
-    thresholds, note = _load_calibration()
-    write_json(reid_dir / "manifest.json", reid_manifest(sha, io, thresholds, note))
-    _write_triton(staging / "triton", REID, path, io, TRITON_SETTINGS[REID])
-    log(f"  {REID}/model.onnx  sha256 {sha[:16]}...")
+def _up_to_date(out: Path, digest: str, log) -> bool:
+    """Whether the stamp records these inputs and the outputs still match it."""
+    stamp = read_stamp(out)
+    if not (stamp and stamp.get("inputs_digest") == digest):
+        return False
+    problems = verify(out)
+    if problems:
+        log("outputs do not match the stamp, rebuilding: " + "; ".join(problems[:3]))
+        return False
+    return True
+
+
+def _rebuild(out: Path, inputs: dict[str, Path], digest: str, log) -> dict[str, str]:
+    """Convert everything into a staging folder, swap it into ``out`` and write the stamp; returns the outputs."""
+    with staging_folder(out) as staging:
+        log(f"building models into {out}")
+        _convert_all(staging, inputs, log)
+        outputs = all_files(staging)
+        (out / STAMP).unlink(missing_ok=True)
+        swap_in(staging, out, MANAGED)
+        for rel, sha in outputs.items():  # re-hash what is now in place
+            if file_hash(out / rel) != sha:
+                raise RuntimeError(f"{rel}: sha256 changed while moving it into place")
+        write_json(out / STAMP, {
+            "inputs_digest": digest,
+            "converted_by": f"facematrix_models {__version__}",
+            "inputs": {label: str(path) for label, path in sorted(inputs.items())},
+            "outputs": outputs,
+        })
+    return outputs
 
 
 def build(out=None, shared=None, force: bool = False, log=print) -> dict:
@@ -221,33 +108,11 @@ def build(out=None, shared=None, force: bool = False, log=print) -> dict:
     shared = Path(shared) if shared else default_shared_models()
     inputs = _inputs(shared)
     digest = _inputs_digest(inputs)
-    with _locked(out):
-        stamp = _read_stamp(out)
-        if not force and stamp and stamp.get("inputs_digest") == digest:
-            problems = verify(out)
-            if not problems:
-                log(f"models in {out} are up to date ({time.monotonic() - t0:.2f} s)")
-                return {"rebuilt": False, "out": str(out), "seconds": time.monotonic() - t0}
-            log("outputs do not match the stamp, rebuilding: " + "; ".join(problems[:3]))
-
-        staging = Path(tempfile.mkdtemp(dir=out, prefix=".staging-"))
-        try:
-            log(f"building models into {out}")
-            _convert_all(staging, inputs, log)
-            outputs = _all_files(staging)
-            (out / STAMP).unlink(missing_ok=True)
-            _swap_in(staging, out, MANAGED)
-            for rel, sha in outputs.items():  # re-hash what is now in place
-                if file_hash(out / rel) != sha:
-                    raise RuntimeError(f"{rel}: sha256 changed while moving it into place")
-            write_json(out / STAMP, {
-                "inputs_digest": digest,
-                "converted_by": f"facematrix_models {__version__}",
-                "inputs": {label: str(path) for label, path in sorted(inputs.items())},
-                "outputs": outputs,
-            })
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+    with locked(out):
+        if not force and _up_to_date(out, digest, log):
+            log(f"models in {out} are up to date ({time.monotonic() - t0:.2f} s)")
+            return {"rebuilt": False, "out": str(out), "seconds": time.monotonic() - t0}
+        outputs = _rebuild(out, inputs, digest, log)
         problems = verify(out)
     if problems:
         raise RuntimeError("verification after build failed: " + "; ".join(problems))
@@ -263,7 +128,6 @@ def convert_facenet(state_dict_path, out=None, name: str = "facenet-vggface2", t
     (and ``out/triton/<name>/`` with ``triton=True``). Returns the model folder."""
     from .facenet import build_inception_resnet_v1
     from .manifest import facenet_manifest
-    from .onnx_graph import io_spec, save_model
     from .torch_pickle import load_state_dict
     from .triton import DEFAULT_EMBEDDER_SETTINGS
 
@@ -273,22 +137,15 @@ def convert_facenet(state_dict_path, out=None, name: str = "facenet-vggface2", t
     version = version or f"state-dict-{sd_sha[:12]}"
     source = source or f"facenet-pytorch InceptionResnetV1 state_dict {state_dict_path.name} (sha256 {sd_sha})"
     model = build_inception_resnet_v1(load_state_dict(state_dict_path), producer_version=__version__)
-    with _locked(out):
-        staging = Path(tempfile.mkdtemp(dir=out, prefix=".staging-"))
-        try:
-            path = staging / name / "model.onnx"
-            path.parent.mkdir(parents=True)
-            save_model(model, path)
-            io = io_spec(model)
-            _smoke_test(path, io)
-            sha = file_hash(path)
-            write_json(path.parent / "manifest.json", facenet_manifest(name, version, license_, source, sha, io))
-            entries = [name]
-            if triton:
-                _write_triton(staging / "triton", name, path, io, DEFAULT_EMBEDDER_SETTINGS)
-                entries.append(f"triton/{name}")
-            _swap_in(staging, out, entries)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+    with locked(out), staging_folder(out) as staging:
+        path = staging / name / "model.onnx"
+        path.parent.mkdir(parents=True)
+        io, sha = save_checked(model, path)
+        write_json(path.parent / "manifest.json", facenet_manifest(name, version, license_, source, sha, io))
+        entries = [name]
+        if triton:
+            write_triton(staging / "triton", name, path, io, DEFAULT_EMBEDDER_SETTINGS)
+            entries.append(f"triton/{name}")
+        swap_in(staging, out, entries)
     log(f"wrote {out / name}/model.onnx (sha256 {sha}){' and ' + str(out / 'triton' / name) if triton else ''}")
     return out / name

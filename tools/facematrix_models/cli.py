@@ -9,7 +9,8 @@ import sys
 from . import __version__
 
 
-def main(argv=None) -> int:
+def _parser() -> argparse.ArgumentParser:
+    """The command line: one subcommand per entry of COMMANDS."""
     parser = argparse.ArgumentParser(prog="python -m facematrix_models",
                                      description="FaceMatrix model conversion tooling")
     parser.add_argument("--version", action="version", version=f"facematrix_models {__version__}")
@@ -40,30 +41,52 @@ def main(argv=None) -> int:
     p.add_argument("--shared", help="shared models folder (default as for build)")
     p.add_argument("--faces", help="test-data faces folder (default: <repo>/../shared/testdata/faces)")
 
-    args = parser.parse_args(argv)
-    if args.command == "build":
-        from .build import build
-        build(args.out, args.shared, force=args.force)
-        return 0
-    if args.command == "verify":
-        from .build import default_out, verify
-        out = args.out or default_out()
-        problems = verify(out)
-        for problem in problems:
-            print(f"FAIL {problem}", file=sys.stderr)
-        print(f"{out}: {'OK' if not problems else f'{len(problems)} problem(s)'}")
-        return 1 if problems else 0
-    if args.command == "facenet":
-        from .build import convert_facenet
-        convert_facenet(args.state_dict, args.out, name=args.name, triton=args.triton,
-                        version=args.model_version, license_=args.license, source=args.source)
-        return 0
-    if args.command == "parity":
-        from .build import build, default_out
-        from .parity import run_embedder_parity
-        out = args.out or default_out()
-        build(out, args.shared)
-        report = run_embedder_parity(out, shared=args.shared, faces_dir=args.faces)
-        print(json.dumps({k: v for k, v in report.items() if k != "faces"}, indent=2))
-        return 0 if report["ok"] else 1
-    return 2
+    return parser
+
+
+def _build(args) -> int:
+    """``build``: convert into OUT unless it is up to date."""
+    from .build import build
+    build(args.out, args.shared, force=args.force)
+    return 0
+
+
+def _verify(args) -> int:
+    """``verify``: print each problem of OUT; 1 when there is any."""
+    from .build import default_out, verify
+    out = args.out or default_out()
+    problems = verify(out)
+    for problem in problems:
+        print(f"FAIL {problem}", file=sys.stderr)
+    print(f"{out}: {'OK' if not problems else f'{len(problems)} problem(s)'}")
+    return 1 if problems else 0
+
+
+def _facenet(args) -> int:
+    """``facenet``: convert a state_dict into OUT/NAME/."""
+    from .build import convert_facenet
+    convert_facenet(args.state_dict, args.out, name=args.name, triton=args.triton,
+                    version=args.model_version, license_=args.license, source=args.source)
+    return 0
+
+
+def _parity(args) -> int:
+    """``parity``: build OUT if needed, then compare the converted embedder with the IR."""
+    from .build import build, default_out
+    from .parity import run_embedder_parity
+    out = args.out or default_out()
+    build(out, args.shared)
+    report = run_embedder_parity(out, shared=args.shared, faces_dir=args.faces)
+    print(json.dumps({k: v for k, v in report.items() if k != "faces"}, indent=2))
+    return 0 if report["ok"] else 1
+
+
+# subcommand -> handler(args) returning the exit status
+COMMANDS = {"build": _build, "verify": _verify, "facenet": _facenet, "parity": _parity}
+
+
+def main(argv=None) -> int:
+    """Run the subcommand named in ``argv`` (default: sys.argv); returns the exit status."""
+    args = _parser().parse_args(argv)
+    handler = COMMANDS.get(args.command)
+    return handler(args) if handler else 2

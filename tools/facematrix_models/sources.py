@@ -138,6 +138,25 @@ def download(url: str, dest, sha384: str, size: int | None = None, timeout: floa
     return dest
 
 
+def _shared_omz_reid_files(folder: Path) -> dict[str, Path]:
+    """The IR files in the shared ``folder``, checked against its model.yml.upstream.txt (when present) and
+    against the pinned values."""
+    upstream = {}
+    yml = folder / "model.yml.upstream.txt"
+    if yml.exists():
+        upstream = parse_model_yml_checksums(yml.read_text())
+    paths = {}
+    for role, spec in OMZ_REID_FILES.items():
+        path = folder / spec["name"]
+        if not path.exists():
+            raise SourceError(f"{path} is missing")
+        if spec["name"] in upstream and upstream[spec["name"]].get("checksum") != spec["sha384"]:
+            raise ChecksumError(f"{yml}: checksum of {spec['name']} differs from the pinned value")
+        verify_checksum(path, spec["sha384"], "sha384", spec["size"])
+        paths[role] = path
+    return paths
+
+
 def omz_reid_files(shared_models: Path | None, downloads: Path | None = None) -> dict[str, Path]:
     """Return {"xml": path, "bin": path} of the verified FP16 IR.
 
@@ -148,20 +167,7 @@ def omz_reid_files(shared_models: Path | None, downloads: Path | None = None) ->
     """
     folder = Path(shared_models) / f"intel-{OMZ_REID_NAME}" if shared_models else None
     if folder is not None and (folder / OMZ_REID_PRECISION).is_dir():
-        upstream = {}
-        yml = folder / "model.yml.upstream.txt"
-        if yml.exists():
-            upstream = parse_model_yml_checksums(yml.read_text())
-        paths = {}
-        for role, spec in OMZ_REID_FILES.items():
-            path = folder / spec["name"]
-            if not path.exists():
-                raise SourceError(f"{path} is missing")
-            if spec["name"] in upstream and upstream[spec["name"]].get("checksum") != spec["sha384"]:
-                raise ChecksumError(f"{yml}: checksum of {spec['name']} differs from the pinned value")
-            verify_checksum(path, spec["sha384"], "sha384", spec["size"])
-            paths[role] = path
-        return paths
+        return _shared_omz_reid_files(folder)
     downloads = Path(downloads) if downloads else cache_root() / "downloads"
     target = downloads / f"omz-2023.0-{OMZ_REID_NAME}"
     return {role: download(spec["url"], target / spec["name"], spec["sha384"], spec["size"])

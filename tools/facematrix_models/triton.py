@@ -94,6 +94,20 @@ def parse_pbtxt(text: str) -> dict:
         i += 1
         return scalar(t)
 
+    def field_values():
+        """The values after a field name and its optional colon: a ``[...]`` list, or one value."""
+        nonlocal i
+        if toks[i] != "[":
+            return [value()]
+        i += 1
+        items = []
+        while toks[i] != "]":
+            items.append(value())
+            if toks[i] == ",":
+                i += 1
+        i += 1
+        return items
+
     def message(close):
         nonlocal i
         msg: dict = {}
@@ -104,17 +118,7 @@ def parse_pbtxt(text: str) -> dict:
             i += 1
             if toks[i] == ":":
                 i += 1
-            if toks[i] == "[":
-                i += 1
-                items = []
-                while toks[i] != "]":
-                    items.append(value())
-                    if toks[i] == ",":
-                        i += 1
-                i += 1
-                msg.setdefault(key, []).extend(items)
-            else:
-                msg.setdefault(key, []).append(value())
+            msg.setdefault(key, []).extend(field_values())
             if i < len(toks) and toks[i] in (",", ";"):
                 i += 1
         if close is not None:
