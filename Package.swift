@@ -67,6 +67,16 @@ let package = Package(
         // Accuracy on LFW and calibration of the decision thresholds.
         .target(name: "FaceMatrixEvaluation", dependencies: ["FaceMatrixCore"], swiftSettings: optimisedEvenInDebug),
 
+        // Settings read from the environment that the CLI tools and the bench share with the service (no server).
+        .target(
+            name: "FaceMatrixConfiguration",
+            dependencies: [
+                "FaceMatrixCore", "FacePipeline", "FaceInference", "ImageDecoding", "ONNXRuntime",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // PostgreSQL + pgvector: connection, migrations, the face store.
         .target(
             name: "FaceStore",
@@ -94,7 +104,7 @@ let package = Package(
             name: "FaceMatrixServer",
             dependencies: [
                 "FaceMatrixCore", "FaceStore", "ONNXRuntime", "FaceInference", "FacePipeline", "ImageDecoding",
-                "Recognition", "FaceMatrixHTTP",
+                "Recognition", "FaceMatrixHTTP", "FaceMatrixConfiguration",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -116,8 +126,8 @@ let package = Package(
         .executableTarget(
             name: "FaceMatrixCLI",
             dependencies: [
-                "FaceMatrixServer", "FaceMatrixCore", "ONNXRuntime", "FacePipeline", "FaceMatrixEvaluation",
-                "Recognition", "FaceStore",
+                "FaceMatrixServer", "FaceMatrixConfiguration", "FaceMatrixCore", "ONNXRuntime", "FacePipeline",
+                "FaceMatrixEvaluation", "Recognition", "FaceStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -132,8 +142,8 @@ let package = Package(
         .executableTarget(
             name: "FaceMatrixBench",
             dependencies: [
-                "FaceMatrixCore", "FaceMatrixServer", "FacePipeline", "FaceInference", "ImageDecoding", "ONNXRuntime",
-                "FaceMatrixTestSupport",
+                "FaceMatrixCore", "FaceMatrixConfiguration", "FacePipeline", "FaceInference", "ImageDecoding",
+                "ONNXRuntime", "FaceMatrixTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "bench/Sources/FaceMatrixBench",
@@ -178,9 +188,9 @@ let package = Package(
         .testTarget(
             name: "FaceMatrixUnitTests",
             dependencies: [
-                "FaceMatrixCore", "FaceMatrixServer", "ImageDecoding", "CImageCodecs", "FacePipeline",
-                "FaceMatrixTestSupport",
-                "Recognition", "FaceStore", "FaceMatrixEvaluation", "FaceMatrixHTTP", "FaceInference",
+                "FaceMatrixCore", "FaceMatrixServer", "FaceMatrixConfiguration", "ImageDecoding", "CImageCodecs",
+                "FacePipeline", "FaceMatrixTestSupport", "Recognition", "FaceStore", "FaceMatrixEvaluation",
+                "FaceMatrixHTTP", "FaceInference",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
@@ -190,8 +200,9 @@ let package = Package(
         .testTarget(
             name: "FaceMatrixIntegrationTests",
             dependencies: [
-                "FaceMatrixCore", "FaceMatrixServer", "FaceStore", "ONNXRuntime", "FacePipeline", "FaceInference",
-                "ImageDecoding", "CImageCodecs", "FaceMatrixTestSupport", "Recognition", "FaceMatrixEvaluation",
+                "FaceMatrixCore", "FaceMatrixServer", "FaceMatrixConfiguration", "FaceStore", "ONNXRuntime",
+                "FacePipeline", "FaceInference", "ImageDecoding", "CImageCodecs", "FaceMatrixTestSupport",
+                "Recognition", "FaceMatrixEvaluation",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -1,10 +1,11 @@
 import ArgumentParser
 import Crypto
+import FaceMatrixConfiguration
 import FaceMatrixCore
 import FaceMatrixEvaluation
-import FaceMatrixServer
 import FacePipeline
 import Foundation
+import ONNXRuntime
 
 struct EvaluateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -63,9 +64,11 @@ struct EvaluateCommand: AsyncParsableCommand {
             guard !dataset.photos.isEmpty else { throw CommandFailure("\(folder)/labels.csv lists no photos") }
             for problem in dataset.skippedRows.prefix(5) { printError("skipped \(problem)") }
             let settings = try options.settings(intraOpThreads: 1)
-            let pipeline = try options.makePipeline(intraOpThreads: 1)
+            let models = try settings.loadModels()
+            let (pipeline, _) = try settings.makePipeline(models: models, environment: ONNXRuntimeEnvironment.shared())
             let cacheFile = try EmbeddingCache.file(
-                directory: cache ?? EmbeddingCache.defaultDirectory, dataset: dataset, settings: settings)
+                directory: cache ?? EmbeddingCache.defaultDirectory, dataset: dataset, settings: settings,
+                models: models)
             var photos = try EmbeddingCache.load(cacheFile).map { EmbeddingCache.relabelled($0, by: dataset) }
             if photos == nil { photos = try await embedAll(dataset, with: pipeline, into: cacheFile) }
 
@@ -167,7 +170,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     func drawPlot(report: String, output: String) throws {
         // The plotting script lives in the clone's tools/ (Python is for offline tooling only).
         let root = URL(fileURLWithPath: ProcessInfo.processInfo.environment["FACEMATRIX_ROOT"] ?? ".")
-        let venv = ProcessInfo.processInfo.environment["FACEMATRIX_VENV"] ?? "\(EmbeddingCache.cacheRoot)/venv"
+        let venv = ProcessInfo.processInfo.environment["FACEMATRIX_VENV"] ?? "\(PipelineSettings.cacheDirectory())/venv"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "\(venv)/bin/python")
         process.arguments = [root.appendingPathComponent("tools/plot_evaluation.py").path, report, output]
@@ -184,17 +187,12 @@ struct EvaluateCommand: AsyncParsableCommand {
 /// Embeddings and quality of a folder's photos, kept between runs. The file name is a hash of everything that
 /// changes them: the folder, the models' checksums, the embedder's name and version and the pipeline settings.
 enum EmbeddingCache {
-    static var cacheRoot: String {
-        ProcessInfo.processInfo.environment["FACEMATRIX_CACHE"]
-            ?? "\(FileManager.default.homeDirectoryForCurrentUser.path)/.cache/facematrix"
-    }
+    static var defaultDirectory: String { "\(PipelineSettings.cacheDirectory())/evaluations" }
 
-    static var defaultDirectory: String { "\(cacheRoot)/evaluations" }
-
-    static func file(directory: String, dataset: LabelledDataset, settings: PipelineSettings) throws -> URL {
-        // The manifests' checksums are the key; the files were verified when the pipeline loaded them.
-        let models = try FaceModels(
-            directory: settings.modelDirectory, embedder: settings.embedderName, verifyChecksums: false)
+    /// - Parameter models: the models the pipeline was built from; their manifests' checksums are the key.
+    static func file(directory: String, dataset: LabelledDataset, settings: PipelineSettings, models: FaceModels)
+        throws -> URL
+    {
         let checksums = (models.detector.files + models.embedder.files).map(\.sha256).sorted()
         // A photo replaced under the same name must not reuse the old embedding: its size and time are in the key.
         let files = dataset.photos.map { photo -> String in

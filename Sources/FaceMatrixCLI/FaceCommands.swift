@@ -1,6 +1,6 @@
 import ArgumentParser
+import FaceMatrixConfiguration
 import FaceMatrixCore
-import FaceMatrixServer
 import FacePipeline
 import Foundation
 import ONNXRuntime
@@ -80,7 +80,8 @@ struct CompareCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let (pipeline, thresholds) = try options.makePipelineWithThresholds()
+            let pipeline = try options.makePipeline()
+            let thresholds = pipeline.thresholds
             let a = try await mainEmbedding(of: first, pipeline: pipeline)
             let b = try await mainEmbedding(of: second, pipeline: pipeline)
             let similarity = a.similarity(to: b)
@@ -98,16 +99,6 @@ struct CompareCommand: AsyncParsableCommand {
             throw CommandFailure("\(path): \(FaceMatrixError.faceNotDetected.message)")
         }
         return embedding
-    }
-}
-
-extension PipelineOptions {
-    func makePipelineWithThresholds() throws -> (FacePipeline, MatchThresholds?) {
-        var settings = try PipelineSettings(environment: ProcessInfo.processInfo.environment)
-        if let models { settings.modelDirectory = models }
-        let thresholds = try FaceModels(directory: settings.modelDirectory, embedder: settings.embedderName)
-            .embedder.thresholds
-        return (try makePipeline(), thresholds)
     }
 }
 

@@ -1,3 +1,4 @@
+public import FaceMatrixConfiguration
 public import FaceMatrixCore
 import Foundation
 public import Logging
@@ -15,18 +16,8 @@ public struct AppConfiguration: Sendable {
     /// `FACEMATRIX_API_KEYS`: keys chosen by the operator, with their roles (stored keys come from the database).
     public var apiKeys: [(role: APIRole, secret: String)] = []
 
-    /// A variable that is set but unusable. The message names the variable, so the process can stop with one line.
-    public struct InvalidValue: Error, Equatable, CustomStringConvertible {
-        public let variable: String
-        public let reason: String
-
-        public init(variable: String, reason: String) {
-            self.variable = variable
-            self.reason = reason
-        }
-
-        public var description: String { "invalid configuration: \(variable) \(reason)" }
-    }
+    /// A variable that is set but unusable (the message names it).
+    public typealias InvalidValue = ConfigurationError
 
     public init(
         host: String = "0.0.0.0",
@@ -67,10 +58,7 @@ public struct AppConfiguration: Sendable {
     }
 }
 
-/// Typed access to environment variables that turns every bad value into an error naming the variable.
-struct EnvironmentReader {
-    let environment: [String: String]
-
+extension EnvironmentReader {
     /// `role:secret,role:secret`; a secret of at least 16 characters, with no comma or whitespace.
     func apiKeys(_ name: String) throws(AppConfiguration.InvalidValue) -> [(role: APIRole, secret: String)] {
         guard let raw = value(name) else { return [] }
@@ -87,69 +75,5 @@ struct EnvironmentReader {
             keys.append((role, pair[1]))
         }
         return keys
-    }
-
-    private func value(_ name: String) -> String? {
-        guard let raw = environment[name] else { return nil }
-        let trimmed = raw.trimmingCharacters(in: .whitespaces)
-        return trimmed.isEmpty ? nil : trimmed
-    }
-
-    func string(_ name: String, default defaultValue: String) throws(AppConfiguration.InvalidValue) -> String {
-        value(name) ?? defaultValue
-    }
-
-    func required(_ name: String, hint: String) throws(AppConfiguration.InvalidValue) -> String {
-        guard let value = value(name) else { throw .init(variable: name, reason: "is not set; \(hint)") }
-        return value
-    }
-
-    func integer(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws(AppConfiguration
-        .InvalidValue)
-        -> Int
-    {
-        guard let raw = value(name) else { return defaultValue }
-        guard let number = Int(raw), range.contains(number) else {
-            throw .init(
-                variable: name, reason: "must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(raw)'")
-        }
-        return number
-    }
-
-    func double(_ name: String, default defaultValue: Double, in range: ClosedRange<Double>) throws(AppConfiguration
-        .InvalidValue) -> Double
-    {
-        guard let raw = value(name) else { return defaultValue }
-        guard let number = Double(raw), number.isFinite, range.contains(number) else {
-            throw .init(
-                variable: name, reason: "must be a number in \(range.lowerBound)...\(range.upperBound), got '\(raw)'")
-        }
-        return number
-    }
-
-    func doubles(_ name: String, default defaultValue: [Double], count: Int, in range: ClosedRange<Double>)
-        throws(AppConfiguration.InvalidValue) -> [Double]
-    {
-        guard let raw = value(name) else { return defaultValue }
-        let numbers = raw.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard numbers.count == count, numbers.allSatisfy({ $0.isFinite && range.contains($0) }) else {
-            throw .init(
-                variable: name,
-                reason:
-                    "must be \(count) comma-separated numbers in \(range.lowerBound)...\(range.upperBound), got '\(raw)'"
-            )
-        }
-        return numbers
-    }
-
-    func logLevel(_ name: String, default defaultValue: Logger.Level) throws(AppConfiguration.InvalidValue)
-        -> Logger.Level
-    {
-        guard let raw = value(name) else { return defaultValue }
-        guard let level = Logger.Level(rawValue: raw.lowercased()) else {
-            let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
-            throw .init(variable: name, reason: "must be one of \(names), got '\(raw)'")
-        }
-        return level
     }
 }

@@ -108,14 +108,11 @@ public struct RecognitionStack: Sendable {
         database = Database(configuration: databaseConfiguration, logger: databaseLogger)
         store = PostgresFaceStore(database: database)
         let (pipeline, backend) = try configuration.pipeline.makePipeline(environment: ONNXRuntimeEnvironment.shared())
-        let models = try FaceModels(
-            directory: configuration.pipeline.modelDirectory, embedder: configuration.pipeline.embedderName,
-            verifyChecksums: false)
         self.pipeline = pipeline
         runtimeDescription = backend.runtimeDescription
         service = RecognitionService(
             analyzer: pipeline, store: store,
-            configuration: try configuration.recognition.serviceConfiguration(calibrated: models.embedder.thresholds),
+            configuration: try configuration.recognition.serviceConfiguration(calibrated: pipeline.thresholds),
             limiter: AdmissionLimiter(
                 concurrency: configuration.pipeline.inferenceWorkers, queueLimit: configuration.recognition.queueLimit,
                 waitBudget: waitBudget ?? configuration.recognition.waitBudget))

@@ -1,3 +1,4 @@
+public import FaceMatrixConfiguration
 public import FaceMatrixCore
 import Foundation
 public import Recognition

@@ -12,6 +12,8 @@ public struct FacePipeline: Sendable {
     public let embedder: FaceEmbedder
     public let modelName: String
     public let modelVersion: String
+    /// The embedder's calibrated decision thresholds from its manifest; nil for an uncalibrated model.
+    public let thresholds: MatchThresholds?
     /// Photos larger than this (longer side) are decoded at 1/2, 1/4 or 1/8 size when the format allows it, which
     /// keeps decoding and detection fast; faces are still reported in the photo's own pixels. 12…2048.
     public private(set) var maximumWorkingSide: Int
@@ -27,8 +29,9 @@ public struct FacePipeline: Sendable {
 
     public init(
         decoder: ImageDecoder, detector: MTCNNDetector, aligner: FaceAligner, embedder: FaceEmbedder,
-        modelName: String, modelVersion: String, maximumWorkingSide: Int = 1280
+        modelName: String, modelVersion: String, thresholds: MatchThresholds? = nil, maximumWorkingSide: Int = 1280
     ) {
+        self.thresholds = thresholds
         self.decoder = decoder
         self.detector = detector
         self.aligner = aligner
@@ -59,7 +62,8 @@ public struct FacePipeline: Sendable {
                 backend: backend, normalization: try ChannelNormalization(embedder.preprocessing),
                 dimension: embedding.size, inputName: embedder.inputs?.first?.name ?? "input",
                 outputName: embedder.outputs?.first?.name ?? "embedding"),
-            modelName: embedder.name, modelVersion: embedder.version, maximumWorkingSide: maximumWorkingSide)
+            modelName: embedder.name, modelVersion: embedder.version, thresholds: embedder.thresholds,
+            maximumWorkingSide: maximumWorkingSide)
     }
 
     /// Analyses a photo. Throws `FaceMatrixError.invalidImage` / `.imageTooLarge` for unusable bytes; a photo

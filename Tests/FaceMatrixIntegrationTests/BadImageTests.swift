@@ -1,4 +1,5 @@
 import CImageCodecs
+import FaceMatrixConfiguration
 import FaceMatrixCore
 import FaceMatrixServer
 import FaceMatrixTestSupport

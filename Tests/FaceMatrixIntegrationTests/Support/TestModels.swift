@@ -1,4 +1,5 @@
 import FaceInference
+import FaceMatrixConfiguration
 import FaceMatrixCore
 import FaceMatrixServer
 import FaceMatrixTestSupport

@@ -1,7 +1,7 @@
 import ArgumentParser
 import FaceInference
+import FaceMatrixConfiguration
 import FaceMatrixCore
-import FaceMatrixServer
 import FaceMatrixTestSupport
 import FacePipeline
 import Foundation
@@ -45,9 +45,10 @@ struct PipelineBenchmark: AsyncParsableCommand {
     func run() async throws {
         let photos = try loadPhotos()
         let portrait = try makePortrait()
-        var settings = PipelineSettings()
+        // FACEMATRIX_MODEL_DIR (which `make bench-pipeline` sets) and the other settings, as the service reads them.
+        var settings = try PipelineSettings(environment: ProcessInfo.processInfo.environment)
         if let models { settings.modelDirectory = models }
-        let faceModels = try FaceModels(directory: settings.modelDirectory, embedder: settings.embedderName)
+        let faceModels = try settings.loadModels()
         var results: [ConfigurationResult] = []
         for intraOpThreads in [1, 2] {
             print("measuring with \(intraOpThreads) intra-op thread(s)…")

@@ -42,12 +42,20 @@ public struct PipelineSettings: Sendable {
     }
 
     public static func defaultModelDirectory(environment: [String: String]) -> String {
-        let cache = environment["FACEMATRIX_CACHE"] ?? "\(environment["HOME"] ?? "/root")/.cache/facematrix"
-        return "\(cache)/models"
+        "\(cacheDirectory(environment: environment))/models"
+    }
+
+    /// Where downloads, models, builds and evaluation caches live: `FACEMATRIX_CACHE`, else `~/.cache/facematrix`.
+    public static func cacheDirectory(environment: [String: String]) -> String {
+        environment["FACEMATRIX_CACHE"] ?? "\(environment["HOME"] ?? "/root")/.cache/facematrix"
+    }
+
+    public static func cacheDirectory() -> String {
+        cacheDirectory(environment: ProcessInfo.processInfo.environment)
     }
 
     /// Reads the settings from the environment (see the README's table); every default is the types' own.
-    public init(environment: [String: String]) throws(AppConfiguration.InvalidValue) {
+    public init(environment: [String: String]) throws(ConfigurationError) {
         let reader = EnvironmentReader(environment: environment)
         let defaults = PipelineSettings(modelDirectory: Self.defaultModelDirectory(environment: environment))
         self.init(
@@ -68,7 +76,7 @@ public struct PipelineSettings: Sendable {
     }
 
     private static func detection(_ reader: EnvironmentReader, defaults: MTCNNConfiguration)
-        throws(AppConfiguration.InvalidValue) -> MTCNNConfiguration
+        throws(ConfigurationError) -> MTCNNConfiguration
     {
         var detection = defaults
         detection.minimumFaceSize = try reader.double(
@@ -87,9 +95,22 @@ public struct PipelineSettings: Sendable {
         return detection
     }
 
+    /// Loads the models' manifests and checks every file against its sha256.
+    ///
+    /// - Throws: `ModelLoadingError` naming the missing or damaged file.
+    public func loadModels() throws(ModelLoadingError) -> FaceModels {
+        try FaceModels(directory: modelDirectory, embedder: embedderName)
+    }
+
     /// Loads the models (checking their sha256) and builds the pipeline on ONNX Runtime.
     public func makePipeline(environment: ONNXRuntimeEnvironment) throws -> (FacePipeline, ONNXRuntimeBackend) {
-        let models = try FaceModels(directory: modelDirectory, embedder: embedderName)
+        try makePipeline(models: try loadModels(), environment: environment)
+    }
+
+    /// Builds the pipeline on ONNX Runtime from models loaded once by the caller.
+    public func makePipeline(models: FaceModels, environment: ONNXRuntimeEnvironment) throws -> (
+        FacePipeline, ONNXRuntimeBackend
+    ) {
         let backend = try ONNXRuntimeBackend(
             environment: environment,
             models: models.paths,
