@@ -53,7 +53,11 @@ public struct RequestFields: Sendable {
             if name == "image" {
                 fields.image = Array(buffer: part.body)
             } else {
-                fields.text[name] = String(buffer: part.body)
+                // Decoded strictly: a lenient decode would store U+FFFD in place of the caller's bytes.
+                guard let value = String(validating: part.body.readableBytesView, as: UTF8.self) else {
+                    throw FaceMatrixError.validationFailed(field: name, reason: "must be UTF-8 text")
+                }
+                fields.text[name] = value
             }
         }
         return fields
@@ -92,8 +96,11 @@ public struct RequestFields: Sendable {
         return true
     }
 
-    /// - Throws: `.validationFailed` for malformed JSON, a non-object, or a value that is not a string.
-    public static func json(_ body: ByteBuffer) throws -> RequestFields {
+    /// - Parameter fields: the members the operation reads; their values must be strings (or null, meaning
+    ///   absent). Other members are ignored, as the document allows, whatever their type.
+    /// - Throws: `.validationFailed` for malformed JSON, a non-object, a member sent twice, or a read member
+    ///   that is not a string.
+    public static func json(_ body: ByteBuffer, fields names: Set<String>) throws -> RequestFields {
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: Data(buffer: body))
@@ -107,7 +114,7 @@ public struct RequestFields: Sendable {
             throw FaceMatrixError.validationFailed(field: repeated, reason: "must be sent once, not repeated")
         }
         var fields = RequestFields(isJSON: true)
-        for (key, value) in dictionary {
+        for (key, value) in dictionary where names.contains(key) {
             switch value {
             case let string as String: fields.text[key] = string
             case is NSNull: continue

@@ -98,6 +98,13 @@ public final class APIKeyAuthenticator: Sendable {
         try await current().stored.count + configured.count
     }
 
+    /// Whether keys are required: some key exists, or one was stored and revoked (revoking the last key locks
+    /// the service rather than opening it).
+    public func keysAreRequired() async throws -> Bool {
+        let snapshot = try await current()
+        return !configured.isEmpty || snapshot.anyEver
+    }
+
     /// What `presented` (the request's key, if any) may do.
     /// - Throws: `.dependencyUnavailable` when the stored keys were never read and cannot be now: refusing is
     ///   safer than opening the service because the database is down.

@@ -72,6 +72,10 @@ extension EnvironmentReader {
             guard pair[1].count >= 16, !pair[1].contains(where: \.isWhitespace) else {
                 throw .init(variable: name, reason: "has a secret shorter than 16 characters (or with spaces)")
             }
+            // One secret for two roles would quietly act as the stronger one.
+            guard !keys.contains(where: { $0.secret == pair[1] }) else {
+                throw .init(variable: name, reason: "gives one secret more than once; each key needs its own")
+            }
             keys.append((role, pair[1]))
         }
         return keys

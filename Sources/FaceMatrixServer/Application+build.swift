@@ -72,11 +72,17 @@ public func buildApplication(
             try await prepareWhenReachable(store, model: service.model, logger: logger)
         }
         // Read once now for the log line; a slow answer is no reason not to start (requests read them again).
-        guard let keys = try? await authenticator.activeKeyCount() else {
+        guard let keys = try? await authenticator.activeKeyCount(),
+            let required = try? await authenticator.keysAreRequired()
+        else {
             logger.warning("the API keys could not be read yet; requests will be refused until they can")
             return
         }
-        if keys == 0 {
+        if keys == 0 && required {
+            logger.warning(
+                "API keys are on but every key is revoked: every /api/ request is refused until one is made with `facematrix keys create` or FACEMATRIX_API_KEYS"
+            )
+        } else if keys == 0 {
             logger.warning(
                 "API keys are off: anyone who can reach this service can recognise, enrol and erase people; set FACEMATRIX_API_KEYS or run `facematrix keys create`"
             )

@@ -1,7 +1,10 @@
+import FaceMatrixCore
+import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
 
 /// How the HTTP/1.1 server treats connections, beyond Hummingbird's defaults.
@@ -14,7 +17,8 @@ enum HTTPConnectionHandling {
     static func server(idleTimeout: Duration = idleTimeout) -> HTTPServerBuilder {
         .http1(
             configuration: .init(
-                additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: TimeAmount(idleTimeout)))
+                additionalChannelHandlers: [ExpectContinueHandler(), MalformedRequestResponder()],
+                idleTimeout: TimeAmount(idleTimeout)))
     }
 }
 
@@ -35,5 +39,65 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
         }
         context.fireChannelRead(data)
+    }
+}
+
+/// Answers a request NIO's HTTP parser cannot read (a header section over its limit, a malformed or doubled
+/// Content-Length, Content-Length with Transfer-Encoding, bytes that are not HTTP) in the API's error contract:
+/// 400/605 as JSON with an `X-Request-ID`, then closes the connection. Hummingbird's own answer would be a bare
+/// 400 without a body. Only between requests: once a request is being answered, its handler owns the response.
+final class MalformedRequestResponder: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private var requestInFlight = false
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .head = unwrapInboundIn(data) { requestInFlight = true }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { requestInFlight = false }
+        context.write(data, promise: promise)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parserError = error as? HTTPParserError, !requestInFlight else {
+            context.fireErrorCaught(error)
+            return
+        }
+        let requestID = UUID().uuidString.lowercased()
+        let failure = FaceMatrixError.validationFailed(
+            field: "request", reason: "not a readable HTTP/1.1 request (\(Self.describe(parserError)))")
+        let body = ErrorBody(
+            errorCode: failure.code, error: failure.slug, message: failure.message, requestId: requestID)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoded: [UInt8] = (try? Array(encoder.encode(body))) ?? Array("{}".utf8)
+        var buffer = context.channel.allocator.buffer(capacity: encoded.count)
+        buffer.writeBytes(encoded)
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json; charset=utf-8"
+        fields[.contentLength] = String(encoded.count)
+        fields[.connection] = "close"
+        fields[.requestID] = requestID
+        context.write(wrapOutboundOut(.head(HTTPResponse(status: .badRequest, headerFields: fields))), promise: nil)
+        context.write(wrapOutboundOut(.body(buffer)), promise: nil)
+        // Closed once the answer is on the wire; a close with writes pending would drop them.
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+        written.futureResult.whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
+    }
+
+    static func describe(_ error: HTTPParserError) -> String {
+        switch error {
+        case .headerOverflow: "the header section is too large"
+        case .invalidContentLength, .unexpectedContentLength: "a malformed or conflicting Content-Length"
+        case .invalidChunkSize: "a malformed chunk size"
+        default: "malformed HTTP"
+        }
     }
 }

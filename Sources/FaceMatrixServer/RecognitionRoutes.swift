@@ -95,6 +95,9 @@ struct RecognitionRoutes: Sendable {
         }
         let userID = fields.text["user_id"] ?? ""
         guard !userID.isEmpty else { throw FaceMatrixError.validationFailed(field: "user_id", reason: "is required") }
+        guard RecognitionService.isWellFormedUserID(userID) else {
+            throw FaceMatrixError.validationFailed(field: "user_id", reason: "must be usr_ and 32 lowercase hex digits")
+        }
         guard let image = fields.image else { throw FaceMatrixError.invalidImage("the 'image' field is missing") }
         let verification = try await service.verify(image: image, userID: userID)
         return try jsonResponse(APIResponse.Verified(verification, service: service, requestID: context.requestID))

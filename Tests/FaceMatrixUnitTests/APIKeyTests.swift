@@ -98,7 +98,11 @@ import Testing
             "FACEMATRIX_API_KEYS": "admin:\(Self.adminKey), recognise:\(Self.recogniseKey)",
         ])
         #expect(configuration.apiKeys.map(\.role) == [.admin, .recognise])
-        for bad in ["admin", "root:0123456789abcdef", "admin:short"] {
+        // The last: one secret under two roles would act as the stronger one.
+        for bad in [
+            "admin", "root:0123456789abcdef", "admin:short",
+            "recognise:samesecret-aaaaaaaaaa,admin:samesecret-aaaaaaaaaa",
+        ] {
             #expect(throws: AppConfiguration.InvalidValue.self) {
                 try AppConfiguration(environment: ["DATABASE_URL": "postgres://a@b/c", "FACEMATRIX_API_KEYS": bad])
             }

@@ -1,3 +1,5 @@
+import FaceMatrixCore
+import FaceMatrixHTTP
 import Foundation
 import Glibc
 import Hummingbird
@@ -14,6 +16,15 @@ import Testing
         router.post("/echo") { request, _ -> String in
             let bytes = try await request.body.collect(upTo: 1 << 20)
             return "\(bytes.readableBytes)"
+        }
+        // The service's body reading, with a deadline short enough for a test.
+        router.post("/deadline") { request, _ -> String in
+            do {
+                let bytes = try await RequestFields.collect(request, byteLimit: 1 << 20, deadline: .milliseconds(600))
+                return "\(bytes.readableBytes)"
+            } catch FaceMatrixError.validationFailed(field: "body", let reason) {
+                return "refused: \(reason)"
+            }
         }
         let app = Application(
             router: router, server: HTTPConnectionHandling.server(idleTimeout: idleTimeout),
@@ -50,6 +61,39 @@ import Testing
             let prompt = try RawConnection(port: port)
             try prompt.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")
             #expect(try await prompt.receive(waiting: .seconds(5)).hasPrefix("HTTP/1.1 200"))
+        }
+    }
+
+    /// A body that trickles in (each byte resets the idle timer) is cut off at its deadline.
+    @Test func aTricklingUploadIsCutOffAtTheBodyDeadline() async throws {
+        try await withServer(idleTimeout: .seconds(30)) { port in
+            let socket = try RawConnection(port: port)
+            try socket.send("POST /deadline HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
+            var answer = ""
+            for _ in 0..<30 where answer.isEmpty {
+                try? socket.send("a")
+                answer = try await socket.receive(waiting: .milliseconds(100))
+            }
+            #expect(answer.contains("refused: the body did not arrive within"), "\(answer)")
+        }
+    }
+
+    /// What NIO's parser cannot read is answered in the error contract (JSON, 400/605, X-Request-ID) and the
+    /// connection closed; Hummingbird alone answers a bare 400.
+    @Test(arguments: [
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabc",
+        "GET /echo HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 200_000))\r\n\r\n",
+        "\u{16}\u{03}\u{01}\u{02}\u{00}\u{01}\u{00}\u{01}\u{fc}\u{03}\u{03}",
+    ])
+    func anUnreadableRequestGetsTheErrorContract(request: String) async throws {
+        try await withServer(idleTimeout: .seconds(30)) { port in
+            let socket = try RawConnection(port: port)
+            try? socket.send(request)
+            let answer = try await socket.receive(waiting: .seconds(5))
+            #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer.prefix(200))")
+            #expect(answer.lowercased().contains("x-request-id: "), "\(answer.prefix(300))")
+            #expect(answer.contains(#""error_code":605"#) && answer.contains("not a readable HTTP/1.1 request"))
         }
     }
 }

@@ -133,4 +133,57 @@ import Testing
             }
         }
     }
+
+    /// Values the document's patterns refuse are 400/605 naming the field, not a look-up that finds nothing;
+    /// text that is not UTF-8 is refused, not stored with replacement characters; JSON members no operation
+    /// reads are ignored whatever their type, as the document allows.
+    @Test func fieldsAreCheckedAsTheDocumentSays() async throws {
+        let key = "req-" + String(repeating: "a", count: 32)
+        let cases: [(String, HTTPFields, String, Int, String?)] = [
+            (
+                "/api/v1/add_user", [.contentType: "application/json"],
+                #"{"name":"A","birthdate":"1990-01-01","req_id":"req-\#(String(repeating: "A", count: 32))"}"#, 400,
+                "req_id"
+            ),
+            (
+                "/api/v1/add_user", [.contentType: "application/json"],
+                #"{"name":"A","birthdate":"1990-01-01","req_id":" \#(key)"}"#, 400, "req_id"
+            ),
+            (
+                "/api/v1/users/usr_00000000000000000000000000000000/faces", [.contentType: "application/json"],
+                #"{"req_id":"\#(key)0"}"#, 400, "req_id"
+            ),
+            (
+                "/api/v1/add_user", [.contentType: "application/json"],
+                #"{"name":"A","birthdate":"1990-01-01","req_id":"\#(key)","foo":1,"bar":{"x":[]}}"#, 404, nil
+            ),
+        ]
+        try await Application(router: Self.router()).test(.router) { client in
+            for (uri, headers, body, status, field) in cases {
+                try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body)) {
+                    response in
+                    let text = String(buffer: response.body)
+                    #expect(Int(response.status.code) == status, "\(body): \(text)")
+                    if let field { #expect(text.contains("'\(field)'"), "\(text)") }
+                }
+            }
+            // A user id that breaks the pattern, and a name that is not UTF-8.
+            let verify = Array(
+                "--b\r\nContent-Disposition: form-data; name=\"user_id\"\r\n\r\nusr_\(String(repeating: "0", count: 31))\r\n--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n\r\nx\r\n--b--\r\n"
+                    .utf8)
+            #expect(try await Self.post(client, "/api/v1/verify", verify) == 400)
+            let name =
+                Array("--b\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nJo".utf8) + [0xFF, 0x65]
+                + Array(
+                    "\r\n--b\r\nContent-Disposition: form-data; name=\"birthdate\"\r\n\r\n1990-01-01\r\n--b\r\nContent-Disposition: form-data; name=\"req_id\"\r\n\r\n\(key)\r\n--b--\r\n"
+                        .utf8)
+            try await client.execute(
+                uri: "/api/v1/add_user", method: .post, headers: [.contentType: "multipart/form-data; boundary=b"],
+                body: ByteBuffer(bytes: name)
+            ) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("'name': must be UTF-8 text"))
+            }
+        }
+    }
 }

@@ -19,7 +19,7 @@ func parse(_ bytes: [UInt8]) {
             _ = try? RequestFields.multipart(ByteBuffer(bytes: rest[(split + 1)...]), boundary: boundary)
         }
     case 1:
-        _ = try? RequestFields.json(ByteBuffer(bytes: rest))
+        _ = try? RequestFields.json(ByteBuffer(bytes: rest), fields: ["name", "birthdate", "email", "req_id"])
     case 2:
         _ = RequestFields.parameter("boundary", in: String(decoding: rest, as: UTF8.self))
     default:

@@ -45,9 +45,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _build(args) -> int:
-    """``build``: convert into OUT unless it is up to date."""
+    """``build``: convert into OUT unless it is up to date. A source that cannot be reached (no shared models
+    folder and no network) is one line naming it, not a traceback."""
+    from urllib.error import URLError
     from .build import build
-    build(args.out, args.shared, force=args.force)
+    try:
+        build(args.out, args.shared, force=args.force)
+    except URLError as error:
+        where = args.shared or "../shared/models"
+        print(f"facematrix_models: the source models are not in {where} and could not be downloaded "
+              f"({error.reason}); put the shared folder beside the clone or allow network access", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -203,3 +203,18 @@ def test_managed_entries_cover_all_build_outputs(models_dir):
     for rel in stamp["outputs"]:
         assert any(rel.startswith(entry + "/") for entry in MANAGED), rel
     assert os.path.exists(models_dir / "mtcnn" / "manifest.json")
+
+
+def test_unreachable_source_is_one_line(monkeypatch, capsys):
+    """No shared folder and no network: a one-line refusal naming the folder, exit status 1, no traceback."""
+    from urllib.error import URLError
+
+    from facematrix_models import build as build_module, cli
+
+    def unreachable(*args, **kwargs):
+        raise URLError("Name or service not known")
+
+    monkeypatch.setattr(build_module, "build", unreachable)
+    assert cli.main(["build", "--out", "/tmp/nowhere", "--shared", "/tmp/no-shared"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "/tmp/no-shared" in err and "Name or service not known" in err
