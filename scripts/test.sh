@@ -8,9 +8,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 "$FACEMATRIX_ROOT/scripts/models.sh"
 export FACEMATRIX_MODEL_DIR="$FACEMATRIX_MODELS"
 
-log "checking formatting (swift format lint)"
-step "format lint" "run 'make format' to fix the formatting" \
-    swift format lint --strict --recursive --parallel "$FACEMATRIX_ROOT/Package.swift" "$FACEMATRIX_ROOT/Sources" "$FACEMATRIX_ROOT/Tests" "$FACEMATRIX_ROOT/bench" "$FACEMATRIX_ROOT/fuzz"
+# Formatting and the code metrics (maintainability per file, complexity per function): `make lint`.
+"$FACEMATRIX_ROOT/scripts/lint.sh"
 
 cluster=$(mktemp -d /tmp/facematrix-test-pg.XXXXXX)
 chmod 755 "$cluster"

@@ -121,17 +121,12 @@ public struct OpenSetTrials: Sendable {
             }
             var tally = counts[probe.identity] ?? OpenSetCounts()
             if let own, probe.isGenuineQuery {
-                tally.genuineQueries += 1
-                switch policy.decide(
-                    best: ranking.first(pool), runnerUp: ranking.second(pool), gallerySize: gallery.count)
-                {
-                case .match(let candidate) where candidate.userID == pool[own]: break
-                case .match:
-                    tally.falseRejects += 1
-                    tally.wrongPerson += 1
-                case .noMatch: tally.falseRejects += 1
-                }
+                tally.countGenuine(
+                    policy.decide(
+                        best: ranking.first(pool), runnerUp: ranking.second(pool), gallerySize: gallery.count),
+                    own: pool[own])
             }
+            // The same probe against the gallery without its own person: any match is a false accept.
             tally.impostorQueries += 1
             let impostorGallery = gallery.count - (own == nil ? 0 : 1)
             if case .match = policy.decide(
@@ -142,6 +137,20 @@ public struct OpenSetTrials: Sendable {
             counts[probe.identity] = tally
         }
         return counts
+    }
+}
+
+extension OpenSetCounts {
+    /// A probe whose own person is enrolled: only a match with that person is right.
+    mutating func countGenuine(_ decision: IdentificationDecision, own: String) {
+        genuineQueries += 1
+        switch decision {
+        case .match(let candidate) where candidate.userID == own: break
+        case .match:
+            falseRejects += 1
+            wrongPerson += 1
+        case .noMatch: falseRejects += 1
+        }
     }
 }
 

@@ -52,6 +52,27 @@ def complexity(files: list[Path]) -> list[tuple[int, str]]:
     return found
 
 
+def report(root: Path, indices: dict[Path, float], functions: list[tuple[int, str]], min_mi: float,
+           max_ccn: int) -> tuple[list[str], list[str]]:
+    """Prints the worst files and functions and every miss outside the tests; returns the misses."""
+    def shown(where: str) -> str:
+        path, _, rest = str(where).partition(":")
+        relative = str(Path(path).resolve().relative_to(root))
+        return f"{relative}:{rest}" if rest else relative
+
+    print(f"maintainability index (Visual Studio scale, limit {min_mi:g}), lowest first:")
+    for path, value in sorted(indices.items(), key=lambda item: item[1])[:10]:
+        print(f"  {value:5.1f}  {shown(path)}")
+    print(f"cyclomatic complexity (limit {max_ccn}), highest first:")
+    for ccn, where in sorted(functions, reverse=True)[:10]:
+        print(f"  {ccn:5d}  {shown(where)}")
+    low = [f"below {min_mi:g}: {shown(path)} ({value:.1f})" for path, value in indices.items()
+           if value < min_mi and not is_test(path, root)]
+    complex_ = [f"above {max_ccn}: {shown(where)} ({ccn})" for ccn, where in functions
+                if ccn > max_ccn and not is_test(Path(where.split(":")[0]), root)]
+    return low, complex_
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", type=Path)
@@ -60,25 +81,9 @@ def main() -> int:
     args = parser.parse_args()
     root = args.root.resolve()
     files = source_files(root)
-    indices = maintainability(files)
     functions = complexity(files)
-
-    def shown(path) -> str:
-        return str(Path(path).resolve().relative_to(root))
-
-    print(f"maintainability index (Visual Studio scale, limit {args.min_mi:g}), lowest first:")
-    for path, value in sorted(indices.items(), key=lambda item: item[1])[:10]:
-        print(f"  {value:5.1f}  {shown(path)}")
-    print(f"cyclomatic complexity (limit {args.max_ccn}), highest first:")
-    for ccn, where in sorted(functions, reverse=True)[:10]:
-        print(f"  {ccn:5d}  {shown(where.split(':')[0])}:{where.split(':', 1)[1]}")
-    low = [path for path, value in indices.items() if value < args.min_mi and not is_test(path, root)]
-    complex_ = [where for ccn, where in functions
-                if ccn > args.max_ccn and not is_test(Path(where.split(":")[0]), root)]
-    for path in low:
-        print(f"below {args.min_mi:g}: {shown(path)} ({indices[path]:.1f})")
-    for where in complex_:
-        print(f"above {args.max_ccn}: {shown(where.split(':')[0])}:{where.split(':', 1)[1]}")
+    low, complex_ = report(root, maintainability(files), functions, args.min_mi, args.max_ccn)
+    print("\n".join(low + complex_))
     print(f"{len(files)} files, {len(functions)} functions; outside the tests: {len(low)} files below "
           f"{args.min_mi:g}, {len(complex_)} functions above {args.max_ccn}")
     return 1 if low or complex_ else 0

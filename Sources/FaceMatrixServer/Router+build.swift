@@ -1,0 +1,70 @@
+public import FaceMatrixCore
+public import FacePipeline
+public import FaceStore
+public import Hummingbird
+public import ImageDecoding
+public import Logging
+import ONNXRuntime
+public import Prometheus
+public import Recognition
+import ServiceLifecycle
+
+/// The largest request body accepted: the image limit plus a mebibyte for the other fields and the multipart
+/// framing.
+public func uploadLimit(for limits: ImageLimits) -> Int {
+    limits.maxBytes + 1_048_576
+}
+
+/// The router with every route and middleware, and the try-it page at `/` when `webDirectory` is given; separate from `buildApplication` so tests can drive it directly.
+public func buildRouter(
+    checks: [ReadinessCheck],
+    service: RecognitionService? = nil,
+    metrics: PrometheusCollectorRegistry? = nil,
+    uploadLimit: Int = uploadLimit(for: ImageLimits()),
+    webDirectory: String? = nil,
+    authenticator: APIKeyAuthenticator? = nil
+) -> Router<AppRequestContext> {
+    // HEAD answers wherever GET does, with GET's headers and no body (RFC 9110 §9.3.2).
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
+    let routes = RouteTable()
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: ErrorMiddleware(routes: routes))
+    if let authenticator {
+        router.add(middleware: APIKeyMiddleware(authenticator: authenticator))
+    }
+    if let webDirectory {
+        // Asked only when no route matched (GET or HEAD); `..` is refused, so nothing outside the folder is served.
+        router.add(
+            middleware: FileMiddleware(
+                webDirectory, cacheControl: .init([(MediaType(type: .any), [.noCache])]), searchForIndexHtml: true))
+    }
+    HealthRoutes(checks: checks).register(on: router)
+    router.get("/openapi.yaml") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+    }
+    if let metrics {
+        router.get("/metrics") { _, _ in metricsResponse(metrics) }
+    }
+    if let service {
+        RecognitionRoutes(service: service, uploadLimit: uploadLimit).register(on: router)
+    }
+    routes.record(router)
+    return router
+}
+
+/// Prometheus' text exposition of `metrics`.
+func metricsResponse(_ metrics: PrometheusCollectorRegistry) -> Response {
+    Response(
+        status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+        body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+}
+
+/// `/metrics` alone, for `FACEMATRIX_METRICS_PORT`.
+func buildMetricsRouter(_ metrics: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
+    router.get("/metrics") { _, _ in metricsResponse(metrics) }
+    return router
+}
