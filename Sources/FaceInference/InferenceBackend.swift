@@ -7,14 +7,27 @@ public protocol InferenceBackend: Sendable {
     var runtimeDescription: String { get }
 
     /// Runs the network registered under `model` on float32 inputs and returns the requested outputs.
+    ///
+    /// - Parameters:
+    ///   - model: The pipeline role: "pnet", "rnet", "onet" or "embedder".
+    ///   - inputs: Input tensors by the network's input names.
+    ///   - outputs: The names of the outputs wanted.
+    /// - Returns: Output tensors by name.
+    /// - Throws: `InferenceError.unknownModel` for an unregistered role, `.unavailable` when the runtime cannot
+    ///   serve now, or the runtime's own error (for example `ONNXRuntimeError`) when the run fails.
     func run(model: String, inputs: [String: Tensor], outputs: [String]) async throws -> [String: Tensor]
 
     /// Throws when the backend cannot serve right now (a remote server down, a model not loaded).
+    ///
+    /// - Returns: A short description of what serves, for the readiness report.
     func checkReady() async throws -> String
 }
 
+/// A network could not be run or answered something the pipeline cannot use.
 public enum InferenceError: Error, Equatable, CustomStringConvertible {
+    /// No network is registered under this role.
     case unknownModel(String)
+    /// The network's answer lacks an output the pipeline needs.
     case missingOutput(model: String, output: String)
     /// The runtime cannot serve now (a remote server down, a model not loaded): worth a retry.
     case unavailable(String)
@@ -22,6 +35,7 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
     /// never worth a retry.
     case unexpectedOutput(model: String, reason: String)
 
+    /// A one-line message for logs.
     public var description: String {
         switch self {
         case .unknownModel(let model): "no model is registered as '\(model)'"
@@ -34,6 +48,8 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
 
 extension [String: Tensor] {
     /// The named output, or an error naming the model and the output.
+    ///
+    /// - Throws: `InferenceError.missingOutput` when there is no output called `name`.
     public func output(_ name: String, of model: String) throws(InferenceError) -> Tensor {
         guard let tensor = self[name] else { throw .missingOutput(model: model, output: name) }
         return tensor

@@ -11,9 +11,15 @@ public final class ONNXRuntimeBackend: InferenceBackend {
     private let sessions: [String: ONNXRuntimeSession]
     private let threadPool: NIOThreadPool
 
+    /// "onnxruntime" and the loaded library's version.
     public var runtimeDescription: String { "onnxruntime \(ONNXRuntimeEnvironment.version)" }
 
     /// Loads every model once, at start. `models` maps a role ("pnet", "embedder", …) to an .onnx path.
+    ///
+    /// - Parameters:
+    ///   - options: Applied to every session.
+    ///   - concurrentRuns: Threads in the pool, hence the most networks running at once (at least 1).
+    /// - Throws: `ONNXRuntimeError` from the first model that fails to load.
     public init(
         environment: ONNXRuntimeEnvironment,
         models: [String: String],
@@ -33,6 +39,11 @@ public final class ONNXRuntimeBackend: InferenceBackend {
         threadPool.shutdownGracefully { _ in }
     }
 
+    /// Runs the role's session on the thread pool.
+    ///
+    /// - Throws: `InferenceError.unknownModel` for a role with no session, `ONNXRuntimeError` when the run fails,
+    ///   `CancellationError` when the task is cancelled before the run starts, and NIO's
+    ///   `NIOThreadPoolError.ThreadPoolInactive` once the pool has shut down.
     public func run(model: String, inputs: [String: Tensor], outputs: [String]) async throws -> [String: Tensor] {
         guard let session = sessions[model] else { throw InferenceError.unknownModel(model) }
         return try await threadPool.runIfActive {
@@ -40,5 +51,6 @@ public final class ONNXRuntimeBackend: InferenceBackend {
         }
     }
 
+    /// Never throws: the sessions were loaded at start and stay loaded. Returns `runtimeDescription`.
     public func checkReady() async throws -> String { runtimeDescription }
 }

@@ -8,15 +8,25 @@ public import ONNXRuntime
 /// How the face pipeline is built: models, image limits, detector tuning and inference threads. Read from the
 /// environment by both the service and the command-line tools.
 public struct PipelineSettings: Sendable {
+    /// `FACEMATRIX_MODEL_DIR`: the folder of the models and their manifests; `defaultModelDirectory()` by default.
     public var modelDirectory: String
+    /// `FACEMATRIX_EMBEDDER`: which embedder's manifest to load; `FaceModels.defaultEmbedder` by default.
     public var embedderName: String
+    /// `FACEMATRIX_MAX_IMAGE_BYTES` (1,000…200,000,000) and `FACEMATRIX_MAX_IMAGE_PIXELS` (10,000…500,000,000): a photo
+    /// over either is refused (413, error_code 603).
     public var imageLimits: ImageLimits
+    /// The MTCNN detector's tuning: `FACEMATRIX_MIN_FACE_SIZE` (pixels, 12…1000), `FACEMATRIX_MIN_FACE_CONFIDENCE`, and
+    /// the per-stage `FACEMATRIX_DETECTION_THRESHOLDS` (P-, R-, O-Net) and `FACEMATRIX_NMS_THRESHOLDS` (four), each
+    /// 0…1.
     public var detection: MTCNNConfiguration
-    /// Networks that may run at the same time; more than the machine's cores only adds queueing inside ONNX Runtime.
+    /// `FACEMATRIX_INFERENCE_WORKERS` (1…256): networks that may run at the same time, and the admission limiter's
+    /// slots; the processor count by default. More than the machine's cores only adds queueing inside ONNX Runtime.
     public var inferenceWorkers: Int
-    /// Threads one network run may use. On a busy 2-core server 1 gives the best throughput (see bench/).
+    /// `FACEMATRIX_INTRA_OP_THREADS` (1…256): threads one network run may use. On a busy 2-core server 1 gives the best
+    /// throughput (see bench/).
     public var intraOpThreads: Int
 
+    /// Settings given in code; the defaults are those the environment reader falls back to.
     public init(
         modelDirectory: String = PipelineSettings.defaultModelDirectory(),
         embedderName: String = FaceModels.defaultEmbedder,
@@ -33,7 +43,9 @@ public struct PipelineSettings: Sendable {
         self.intraOpThreads = intraOpThreads
     }
 
+    /// The processors this process may use: the default number of inference workers.
     public static var processorCount: Int { ProcessInfo.processInfo.activeProcessorCount }
+    /// One thread per network run: under load, parallel requests use the cores better than parallel operators.
     public static let defaultIntraOpThreads = 1
 
     /// `make models`' output: `$FACEMATRIX_CACHE/models`, the cache being `~/.cache/facematrix` by default.
@@ -41,20 +53,25 @@ public struct PipelineSettings: Sendable {
         defaultModelDirectory(environment: ProcessInfo.processInfo.environment)
     }
 
+    /// `defaultModelDirectory()` for a given environment.
     public static func defaultModelDirectory(environment: [String: String]) -> String {
         "\(cacheDirectory(environment: environment))/models"
     }
 
     /// Where downloads, models, builds and evaluation caches live: `FACEMATRIX_CACHE`, else `~/.cache/facematrix`.
     public static func cacheDirectory(environment: [String: String]) -> String {
-        environment["FACEMATRIX_CACHE"] ?? "\(environment["HOME"] ?? "/root")/.cache/facematrix"
+        let reader = EnvironmentReader(environment: environment)
+        return reader.value("FACEMATRIX_CACHE") ?? "\(reader.value("HOME") ?? "/root")/.cache/facematrix"
     }
 
+    /// `cacheDirectory(environment:)` for this process's environment.
     public static func cacheDirectory() -> String {
         cacheDirectory(environment: ProcessInfo.processInfo.environment)
     }
 
     /// Reads the settings from the environment (see the README's table); every default is the types' own.
+    ///
+    /// - Throws: `ConfigurationError` naming the first variable that is not a number in its range.
     public init(environment: [String: String]) throws(ConfigurationError) {
         let reader = EnvironmentReader(environment: environment)
         let defaults = PipelineSettings(modelDirectory: Self.defaultModelDirectory(environment: environment))
@@ -103,11 +120,18 @@ public struct PipelineSettings: Sendable {
     }
 
     /// Loads the models (checking their sha256) and builds the pipeline on ONNX Runtime.
+    ///
+    /// - Throws: `ModelLoadingError` for a missing, damaged or incompatible model; `ONNXRuntimeError` when ONNX Runtime
+    ///   cannot load one.
     public func makePipeline(environment: ONNXRuntimeEnvironment) throws -> (FacePipeline, ONNXRuntimeBackend) {
         try makePipeline(models: try loadModels(), environment: environment)
     }
 
-    /// Builds the pipeline on ONNX Runtime from models loaded once by the caller.
+    /// Builds the pipeline on ONNX Runtime from models loaded once by the caller, with `inferenceWorkers` runs at once
+    /// of `intraOpThreads` threads each.
+    ///
+    /// - Throws: `ONNXRuntimeError` when ONNX Runtime cannot load a model; `ModelLoadingError` when the embedder's
+    ///   manifest lacks what the pipeline needs.
     public func makePipeline(models: FaceModels, environment: ONNXRuntimeEnvironment) throws -> (
         FacePipeline, ONNXRuntimeBackend
     ) {

@@ -2,8 +2,10 @@ import Synchronization
 
 /// Thrown by `withDeadline` when the operation did not finish in time.
 public struct DeadlineExceeded: Error, CustomStringConvertible {
+    /// Creates the error; it carries no detail beyond its type.
     public init() {}
 
+    /// A short phrase for logs and messages: "no answer in time".
     public var description: String { "no answer in time" }
 }
 
@@ -14,6 +16,13 @@ public struct DeadlineExceeded: Error, CustomStringConvertible {
 /// operation ignores cancellation (a database driver waiting for a connection may), and the operation finishes in
 /// the background. A task group would instead wait for every child before returning. Cancelling the caller
 /// cancels the operation and throws `CancellationError`.
+///
+/// - Parameters:
+///   - timeout: The longest wait, on the continuous clock, counted from the call.
+///   - operation: The work to bound; it runs in a new unstructured task.
+/// - Returns: `operation`'s result, when it arrives before the deadline.
+/// - Throws: `DeadlineExceeded` when `timeout` elapses first, `CancellationError` when the calling task is
+///   cancelled first, and otherwise whatever `operation` throws.
 public func withDeadline<Result: Sendable>(
     _ timeout: Duration,
     _ operation: @escaping @Sendable () async throws -> Result

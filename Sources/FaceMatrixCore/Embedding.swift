@@ -1,5 +1,6 @@
 /// A face embedding, L2-normalised so that the dot product of two embeddings is their cosine similarity.
 public struct Embedding: Sendable, Equatable, Codable {
+    /// The unit-length components, `dimension` of them.
     public let values: [Float]
 
     /// Normalises `raw` to unit length; returns nil for a zero or non-finite vector, which no real face gives.
@@ -11,11 +12,12 @@ public struct Embedding: Sendable, Equatable, Codable {
         self.values = raw.map { $0 / norm }
     }
 
-    /// Wraps values that are already unit length (read back from storage).
+    /// Wraps values that are already unit length (read back from storage); they are not checked.
     public init(unitValues: [Float]) {
         self.values = unitValues
     }
 
+    /// The number of components, fixed by the model that made the embedding.
     public var dimension: Int { values.count }
 
     /// Cosine similarity in [-1, 1]. Embeddings of different dimensions come from different models and are not

@@ -3,13 +3,21 @@
 /// The HTTP layer renders these as `{"status":"error","error_code":…,"error":…,"message":…}`; the CLI prints
 /// `message`. Messages are written for the person calling the API and never carry internal details.
 public enum FaceMatrixError: Error, Equatable, Sendable {
+    /// The photo was read, but the detector found no face in it.
     case faceNotDetected
+    /// The upload is missing or cannot be decoded as an image; the string says which.
     case invalidImage(String)
+    /// The request body or the decoded image exceeds a byte or pixel limit; the string names it.
     case imageTooLarge(String)
+    /// A face to enrol misses a `QualityRequirements` minimum; the string lists the shortfalls.
     case faceQualityTooLow(String)
+    /// A request field is missing or malformed (see `NewUser.validated`); `reason` is addressed to the caller.
     case validationFailed(field: String, reason: String)
+    /// The enrollment key is unknown, expired or already used.
     case enrollmentKeyNotFound
+    /// No user has this id.
     case userNotFound
+    /// Enrolment would duplicate a user: the face is already enrolled, or the email address is taken.
     case userAlreadyExists(String)
     /// A face added to a user does not verify against the faces they already have (1:1).
     case faceMismatch(String)
@@ -17,6 +25,7 @@ public enum FaceMatrixError: Error, Equatable, Sendable {
     case unauthorized
     /// The request's API key is valid but its role does not allow this endpoint.
     case forbidden(required: String)
+    /// The request's `Content-Type` is not one this endpoint accepts.
     case unsupportedMediaType(String)
     /// `retryAfterSeconds` becomes the `Retry-After` header.
     case dependencyUnavailable(String, retryAfterSeconds: Int)
@@ -24,8 +33,10 @@ public enum FaceMatrixError: Error, Equatable, Sendable {
     case endpointNotFound
     /// `allowed` (the methods this path answers) becomes the `Allow` header.
     case methodNotAllowed(allowed: [String])
+    /// Any unexpected failure; the caller is told nothing more.
     case internalError
 
+    /// The documented `error_code`: 601–613 for the service's own errors; 404, 405 and 500 otherwise.
     public var code: Int {
         switch self {
         case .faceNotDetected: 601
@@ -47,6 +58,7 @@ public enum FaceMatrixError: Error, Equatable, Sendable {
         }
     }
 
+    /// A stable snake_case name for the error: the response's `error` field.
     public var slug: String {
         switch self {
         case .faceNotDetected: "face_not_detected"
@@ -68,6 +80,7 @@ public enum FaceMatrixError: Error, Equatable, Sendable {
         }
     }
 
+    /// The HTTP status code of the error response.
     public var httpStatus: Int {
         switch self {
         case .faceNotDetected, .invalidImage, .validationFailed: 400
@@ -85,6 +98,7 @@ public enum FaceMatrixError: Error, Equatable, Sendable {
         }
     }
 
+    /// The explanation for the API caller: the response's `message` field, and what the CLI prints.
     public var message: String {
         switch self {
         case .faceNotDetected: "Face not detected in the image"

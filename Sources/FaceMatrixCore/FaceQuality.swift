@@ -25,6 +25,7 @@ public struct FaceQuality: Codable, Sendable, Equatable {
         case frontalScore = "frontal_score"
     }
 
+    /// Creates a quality report from the pipeline's measurements (units as on each property).
     public init(
         confidence: Double, faceSize: Double, interocularDistance: Double, sharpness: Double, roll: Double,
         yaw: Double, frontalScore: Double
@@ -48,15 +49,18 @@ public struct FaceQuality: Codable, Sendable, Equatable {
 /// so it is off by default (0) and left for cameras prone to motion blur. Confidence, size and eye distance refuse
 /// nothing on LFW's portraits; they keep out the faces too small or uncertain to align.
 public struct QualityRequirements: Sendable, Equatable {
+    /// Least detector face probability, 0–1.
     public var minimumConfidence: Double
-    /// Pixels of the uploaded photo.
+    /// Least `FaceQuality.faceSize` (the face box's shorter side), in pixels of the uploaded photo.
     public var minimumFaceSize: Double
-    /// Pixels of the uploaded photo.
+    /// Least distance between the eye centres, in pixels of the uploaded photo.
     public var minimumInterocularDistance: Double
     /// Variance of the Laplacian; 0 turns the check off.
     public var minimumSharpness: Double
+    /// Least `FaceQuality.frontalScore`, 0–1.
     public var minimumFrontalScore: Double
 
+    /// The defaults are the enrolment gate described above.
     public init(
         minimumConfidence: Double = 0.9,
         minimumFaceSize: Double = 40,
@@ -72,7 +76,7 @@ public struct QualityRequirements: Sendable, Equatable {
     }
 
     /// What the person should change, with the measurement behind it, for every minimum `quality` misses;
-    /// empty when it passes. For example "face the camera (frontal score 0.21 is below 0.3)".
+    /// empty when it passes. For example "face the camera (frontal score 0.12 is below 0.15)".
     public func shortfalls(of quality: FaceQuality) -> [String] {
         var reasons: [String] = []
         func check(_ value: Double, _ minimum: Double, _ advice: String, _ what: String) {

@@ -2,10 +2,12 @@ import Foundation
 
 /// The best-scoring enrolled face of one user, for one query.
 public struct Candidate: Sendable, Equatable {
+    /// The enrolled user's id.
     public var userID: String
     /// Cosine similarity, −1…1.
     public var similarity: Double
 
+    /// Creates a candidate from a user id and a cosine similarity in [-1, 1].
     public init(userID: String, similarity: Double) {
         self.userID = userID
         self.similarity = similarity
@@ -14,6 +16,7 @@ public struct Candidate: Sendable, Equatable {
 
 /// What a recognition query concluded.
 public enum IdentificationDecision: Sendable, Equatable {
+    /// The face is this user's: they reached the threshold and, when one is set, led by the margin.
     case match(Candidate)
     /// Nobody passed; `best` is the closest user, if anyone is enrolled.
     case noMatch(best: Candidate?)
@@ -31,12 +34,14 @@ public struct ImpostorTail: Codable, Sendable, Equatable {
     /// How much the similarity rises for every e-fold fall of the exceedance rate.
     public var scale: Double
 
+    /// Creates a tail from fitted parameters, both in similarity units (`scale` > 0).
     public init(location: Double, scale: Double) {
         self.location = location
         self.scale = scale
     }
 
-    /// The similarity that a fraction `rate` (0 < rate ≤ 1) of impostor comparisons reaches.
+    /// The similarity that a fraction `rate` (0 < rate ≤ 1) of impostor comparisons reaches; rates outside that
+    /// range are clamped into it.
     public func similarity(exceededAtRate rate: Double) -> Double {
         location + scale * log(1 / min(max(rate, .leastNormalMagnitude), 1))
     }
@@ -70,6 +75,11 @@ public struct IdentificationPolicy: Sendable, Equatable {
     /// The allowed target rates; above 0.5 the union bound says nothing.
     public static let targetFalseAcceptRates: ClosedRange<Double> = 1e-6...0.5
 
+    /// - Parameters:
+    ///   - targetFalseAcceptRate: The open-set FAR to hold, a fraction within `targetFalseAcceptRates`.
+    ///   - impostorTail: The calibrated tail; without it and without `fixedThreshold` every threshold is 1.
+    ///   - margin: The lead the best user needs over the runner-up, in similarity units; 0 turns it off.
+    ///   - fixedThreshold: A threshold to use at every gallery size instead of the tail's.
     public init(
         targetFalseAcceptRate: Double = Self.defaultTargetFalseAcceptRate, impostorTail: ImpostorTail?,
         margin: Double = 0, fixedThreshold: Double? = nil
@@ -81,7 +91,10 @@ public struct IdentificationPolicy: Sendable, Equatable {
     }
 
     /// The similarity a match needs when `gallerySize` people are enrolled (each one a chance for a stranger to
-    /// pass). Never above 1, non-decreasing in `gallerySize`; with no tail and no fixed threshold, 1.
+    /// pass). Non-decreasing in `gallerySize` and never above 1, except that a fixed threshold is returned as set;
+    /// with no tail and no fixed threshold, 1.
+    ///
+    /// - Parameter gallerySize: The number of enrolled users (N); values below 1 count as 1.
     public func threshold(forGallerySize gallerySize: Int) -> Double {
         if let fixedThreshold { return fixedThreshold }
         guard let impostorTail else { return 1 }
@@ -112,6 +125,9 @@ public struct IdentificationPolicy: Sendable, Equatable {
 
     /// Decides from the two best users' scores. `override` replaces the size-dependent threshold (a caller's
     /// explicit threshold); the margin still applies.
+    ///
+    /// - Returns: `.match(best)` when `best` reaches the threshold and leads `runnerUp` (taken as −1 when there is
+    ///   none) by at least `margin`; otherwise `.noMatch`.
     public func decide(best: Candidate?, runnerUp: Candidate?, gallerySize: Int, override: Double? = nil)
         -> IdentificationDecision
     {

@@ -2,12 +2,16 @@ public import Foundation
 
 /// An enrolled person.
 public struct User: Codable, Sendable, Equatable {
+    /// Opaque id the service assigns at enrolment.
     public var id: String
+    /// The name as validated by `NewUser.validated`.
     public var name: String
     /// `YYYY-MM-DD`.
     public var birthdate: String
+    /// Contact address, unique among users; nil when none was given.
     public var email: String?
 
+    /// Creates a user from stored or validated details.
     public init(id: String, name: String, birthdate: String, email: String?) {
         self.id = id
         self.name = name
@@ -18,14 +22,21 @@ public struct User: Codable, Sendable, Equatable {
 
 /// The details a person gives to enrol, checked: use `NewUser.validated` to build one.
 public struct NewUser: Sendable, Equatable {
+    /// At most 200 characters, with leading and trailing white space removed.
     public let name: String
+    /// A real calendar date, `YYYY-MM-DD`, from 1900 to today.
     public let birthdate: String
+    /// A plausible address, or nil when none or an empty one was given.
     public let email: String?
 
     /// Checks and normalises raw input, exactly as the OpenAPI document's patterns say: the name at most 200
     /// characters as sent, no control characters, not only white space (leading and trailing white space is
     /// then removed); the birthdate a real calendar date `YYYY-MM-DD`, not before 1900 and not in the future; the
     /// email, when not empty, a plausible address.
+    ///
+    /// - Parameter today: The reference for "not in the future": a birthdate is accepted once that date has begun
+    ///   somewhere on Earth (UTC+14).
+    /// - Throws: `FaceMatrixError.validationFailed`, naming the first field that fails and why.
     public static func validated(name: String?, birthdate: String?, email: String?, today: Date = Date())
         throws(FaceMatrixError) -> NewUser
     {
@@ -115,10 +126,14 @@ public enum FaceSource: Sendable, Equatable {
 
 /// A face ready to be stored: its embedding and what the pipeline said about it.
 public struct EnrolledFace: Sendable, Equatable, Codable {
+    /// The face's embedding.
     public var embedding: Embedding
+    /// Where the detector found the face in the photo, with its landmarks.
     public var detection: DetectedFace
+    /// The face's quality measurements.
     public var quality: FaceQuality
 
+    /// Creates a face record from the pipeline's results.
     public init(embedding: Embedding, detection: DetectedFace, quality: FaceQuality) {
         self.embedding = embedding
         self.detection = detection
@@ -128,10 +143,14 @@ public struct EnrolledFace: Sendable, Equatable, Codable {
 
 /// The model an embedding was made with; embeddings of different models are never compared.
 public struct ModelIdentity: Sendable, Equatable, Hashable {
+    /// The model's name (the manifest's `name`).
     public var name: String
+    /// The model's version (the manifest's `version`).
     public var version: String
+    /// Number of values in the model's embeddings.
     public var dimension: Int
 
+    /// Identifies a model by name, version and embedding dimension.
     public init(name: String, version: String, dimension: Int) {
         self.name = name
         self.version = version
@@ -144,10 +163,14 @@ public struct ModelIdentity: Sendable, Equatable, Hashable {
 
 /// The two best users for a face among the enrolled faces of one model, and how many users that model has.
 public struct UserSearchResult: Sendable, Equatable {
+    /// The user with the most similar face; nil when nobody has a face of this model.
     public var best: Candidate?
+    /// The next most similar user, for the identification margin; nil when there is none.
     public var runnerUp: Candidate?
+    /// Users with at least one face of this model: the N of the open-set threshold.
     public var gallerySize: Int
 
+    /// Creates a search result.
     public init(best: Candidate?, runnerUp: Candidate?, gallerySize: Int) {
         self.best = best
         self.runnerUp = runnerUp
@@ -157,10 +180,14 @@ public struct UserSearchResult: Sendable, Equatable {
 
 /// An enrolled user with how many faces they have.
 public struct UserRecord: Sendable, Equatable {
+    /// The user's details.
     public var user: User
+    /// Faces stored for the user, of every model.
     public var faceCount: Int
+    /// When the user was enrolled.
     public var createdAt: Date
 
+    /// Creates a user record.
     public init(user: User, faceCount: Int, createdAt: Date) {
         self.user = user
         self.faceCount = faceCount

@@ -11,24 +11,36 @@ import Foundation
 /// - the original system's FRR/FAR protocol (`OriginalProtocol`), and how a margin moves it;
 /// - what each enrolment quality criterion costs and buys (`QualityGateStudy`).
 public struct AccuracyEvaluation: Sendable {
+    /// Operating points, gallery sizes and the settings of the studies.
     public struct Options: Sendable {
+        /// The open-set FAR the calibration and the held-out proof target, a fraction.
         public var targetFalseAcceptRate = IdentificationPolicy.defaultTargetFalseAcceptRate
         /// The margin the calibration recommends; the margin study shows why.
         public var margin = 0.0
         /// Gallery sizes of the held-out proof; 0 is everyone.
         public var gallerySizes = [10, 30, 100, 300, 600, 1000, 0]
+        /// Random galleries drawn per gallery size in the held-out proof.
         public var draws = 10
+        /// The enrolment gate of the original protocol and the quality-gate study.
         public var quality = QualityRequirements()
+        /// Margins (similarity units) the margin study tries, each at every rate of `studiedFalseAcceptRates`.
         public var studiedMargins = [0.0, 0.03, 0.06, 0.1]
+        /// Target FARs (fractions) the margin study tries.
         public var studiedFalseAcceptRates = [0.002, 0.005, 0.01, 0.02, 0.042, 0.08]
 
+        /// The defaults above.
         public init() {}
     }
 
+    /// Everything one evaluation measured, as written to the JSON report.
     public struct Report: Codable, Sendable {
+        /// 1:1 verification figures.
         public struct Verification: Codable, Sendable {
+            /// Which pairs were scored: "pairs.csv" (the official pairs) or "every pair of photos".
             public var source: String
+            /// Area under the ROC curve, 0–1.
             public var auc: Double
+            /// FAR, FRR and accuracy at `MatchThresholds.verification`, which was chosen on these same pairs.
             public var atThreshold: ErrorRates
             /// (FAR, FRR) pairs along the threshold, for a DET curve.
             public var detectionErrorTradeoff: [[Double]]
@@ -40,23 +52,39 @@ public struct AccuracyEvaluation: Sendable {
             }
         }
 
+        /// The original protocol's figures under one margin and one target FAR.
         public struct MarginPoint: Codable, Sendable {
+            /// The lead required over the runner-up, in similarity units.
             public var margin: Double
+            /// The protocol's figures; the target FAR is among them.
             public var result: OriginalProtocol.Result
         }
 
+        /// Path of the labelled folder.
         public var dataset: String
+        /// Labelled photos, with or without a detected face.
         public var photos: Int
+        /// Distinct identities among the labelled photos.
         public var people: Int
+        /// The folds present, ascending.
         public var folds: [Int]
+        /// Labelled photos with no embedded face, as paths from `labels.csv`.
         public var photosWithoutFace: [String]
+        /// The open-set FAR targeted, a fraction.
         public var targetFalseAcceptRate: Double
+        /// The recommended thresholds, for the model's manifest.
         public var thresholds: MatchThresholds
+        /// The impostor tail fitted on every photo, with its points and residuals.
         public var impostorTail: ImpostorTailFit
+        /// 1:1 verification figures.
         public var verification: Verification
+        /// The held-out proof: one row per held-out fold and gallery size, then the pooled rows; empty when skipped.
         public var rotatedFolds: [RotatedFolds.Row]
+        /// The original system's protocol at the target FAR and the configured margin.
         public var originalProtocol: OriginalProtocol.Result
+        /// The original protocol at every studied margin and target FAR.
         public var marginStudy: [MarginPoint]
+        /// What each enrolment quality criterion costs and buys.
         public var qualityGate: [QualityGateStudy.Criterion]
 
         enum CodingKeys: String, CodingKey {
@@ -73,22 +101,38 @@ public struct AccuracyEvaluation: Sendable {
         }
     }
 
+    /// Thrown by `run(progress:)` when the folder has too few people or photos for a measurement.
     public struct TooLittleData: Error, CustomStringConvertible {
+        /// What is missing, for the operator.
         public let description: String
     }
 
+    /// The labelled folder evaluated.
     public let dataset: LabelledDataset
+    /// The embedded main faces, in path order.
     public let photos: [EmbeddedPhoto]
+    /// What to measure, and at which operating points.
     public var options: Options
 
-    /// - Parameter photos: the main face of every photo that has one.
+    /// Prepares an evaluation; nothing is computed until `run(progress:)`.
+    ///
+    /// - Parameters:
+    ///   - dataset: The labelled folder the photos come from.
+    ///   - photos: The main face of every photo that has one, from the service's own pipeline.
+    ///   - options: What to measure.
     public init(dataset: LabelledDataset, photos: [EmbeddedPhoto], options: Options = Options()) {
         self.dataset = dataset
         self.photos = photos.sorted { $0.path < $1.path }
         self.options = options
     }
 
-    /// - Throws: `TooLittleData` when the folder has too few people or photos for an impostor tail.
+    /// Runs every measurement in turn.
+    ///
+    /// - Parameter progress: Called with a short phrase as each stage starts, and when the held-out proof is
+    ///   skipped.
+    /// - Returns: The full report.
+    /// - Throws: `TooLittleData` when no impostor tail can be fitted (fewer than 29 people with a detected face,
+    ///   or scores that do not fall off), or when nobody has two photos with a face.
     public func run(progress: (String) -> Void = { _ in }) throws -> Report {
         progress("fitting the impostor tail")
         guard let fit = ImpostorTailFit.fit(ImpostorScores(photos)) else {

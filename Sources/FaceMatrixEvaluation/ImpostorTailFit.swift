@@ -17,19 +17,27 @@ public struct ImpostorTailFit: Codable, Sendable {
     /// One measured point: the similarity reached by a fraction `rate` of impostor pairs, and how far the fitted
     /// line is from it.
     public struct Point: Codable, Sendable, Equatable {
+        /// The exceedance rate, a fraction of the pairs of people.
         public var rate: Double
+        /// The similarity that fraction reaches in the data.
         public var similarity: Double
+        /// The fitted tail's similarity at `rate`.
         public var fitted: Double
+        /// `similarity` − `fitted`.
         public var residual: Double
     }
 
+    /// The fitted tail, for `MatchThresholds.impostorTail`.
     public var tail: ImpostorTail
+    /// The 25 rates the fit used, from the lowest up, with measured and fitted similarities.
     public var points: [Point]
-    /// How many photo pairs, and pairs of people, the fit saw.
+    /// Pairs of photos of different people the fit saw.
     public var photoPairs: Int
+    /// Pairs of different people the fit saw: n(n − 1)/2 for n people.
     public var identityPairs: Int
-    /// The rates the points span.
+    /// Lowest rate fitted: `minimumExceedances` / `identityPairs`, or the requested lowest rate if higher.
     public var lowestRate: Double
+    /// Highest rate fitted: the requested one, raised to at least ten times `lowestRate` and capped at 0.5.
     public var highestRate: Double
 
     enum CodingKeys: String, CodingKey {
@@ -48,6 +56,14 @@ public struct ImpostorTailFit: Codable, Sendable {
     /// Fits t = location + scale · ln(1/r) by least squares on 25 log-spaced rates from the lowest the data
     /// supports (or `lowestRate`, when higher) to `highestRate`. Nil when there are too few pairs for that, or when
     /// the scores do not fall off as rates fall.
+    ///
+    /// This is an ordinary least-squares line through the tail of the exponential quantile plot (similarity
+    /// against ln(1/rate)), not a maximum-likelihood fit.
+    ///
+    /// - Parameters:
+    ///   - scores: Impostor similarities, weighted by pairs of people.
+    ///   - lowestRate: The lowest rate to fit, a fraction; raised to what the data supports.
+    ///   - highestRate: The highest rate to fit, a fraction.
     public static func fit(_ scores: ImpostorScores, lowestRate: Double = 1e-7, highestRate: Double = 1e-2) -> Self? {
         guard scores.identityPairs >= minimumIdentityPairs else { return nil }
         let low = max(lowestRate, minimumExceedances / Double(scores.identityPairs))
@@ -84,8 +100,10 @@ public struct ImpostorScores: Sendable {
     let similarities: [Float]
     /// Running sums of the weights in `similarities`' order, ending at 1.
     let cumulativeWeights: [Double]
+    /// Pairs of different people: n(n − 1)/2 for the photos' n identities, or one per score.
     public let identityPairs: Int
 
+    /// Scores every pair of photos of different people: n(n − 1)/2 dot products for n photos.
     public init(_ photos: [EmbeddedPhoto]) {
         var photoCount: [String: Int] = [:]
         for photo in photos { photoCount[photo.identity, default: 0] += 1 }
@@ -119,9 +137,10 @@ public struct ImpostorScores: Sendable {
         self.identityPairs = scores.count
     }
 
+    /// The number of scores: photo pairs, or the scores given.
     public var count: Int { similarities.count }
 
-    /// The similarity that a fraction `rate` of the pairs of people reach.
+    /// The similarity that a fraction `rate` of the pairs of people reach; 1 when there are no scores.
     public func similarity(exceededAtRate rate: Double) -> Double {
         guard !similarities.isEmpty else { return 1 }
         var low = 0

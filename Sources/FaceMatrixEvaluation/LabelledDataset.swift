@@ -7,32 +7,47 @@ public import Foundation
 /// one of three folds by a hash of its name, so the split is the same on every run and a person never straddles
 /// two folds.
 public struct LabelledDataset: Sendable {
+    /// One labelled photo.
     public struct Photo: Sendable, Hashable {
         /// Relative to the dataset's root, as written in `labels.csv`.
         public let path: String
+        /// The person, as labelled in `labels.csv`.
         public let identity: String
+        /// The fold column's number, or 1–3 by a hash of `identity` when there is none.
         public let fold: Int
     }
 
+    /// One official 1:1 pair from `pairs.csv`.
     public struct Pair: Sendable {
+        /// The pair's fold; 0 when `pairs.csv` has no fold column or the value is not a number.
         public let fold: Int
+        /// Path of the first photo, as in `labels.csv`.
         public let first: String
+        /// Path of the second photo, as in `labels.csv`.
         public let second: String
+        /// Whether both photos show the same person (`same` is 1 or true).
         public let samePerson: Bool
     }
 
+    /// A dataset that cannot be read: a file missing or unreadable, or a required column absent.
     public struct Problem: Error, CustomStringConvertible {
+        /// What is wrong, naming the file.
         public let description: String
     }
 
+    /// The folder holding `labels.csv`, the optional `pairs.csv` and the photos.
     public let root: URL
     /// Photos in path order; rows naming no identity, and those that name `none` or `multiple` (no face, a group
     /// photo), are left out.
     public let photos: [Photo]
+    /// The official pairs, in file order; empty without `pairs.csv`.
     public let pairs: [Pair]
     /// Rows of `labels.csv` and `pairs.csv` that could not be read, with why.
     public let skippedRows: [String]
 
+    /// Reads `labels.csv` and, when present, `pairs.csv`; rows that cannot be used go to `skippedRows`.
+    ///
+    /// - Throws: `Problem` when a file cannot be read or lacks a required column.
     public init(root: URL) throws {
         self.root = root
         var skipped: [String] = []
@@ -120,7 +135,9 @@ public struct LabelledDataset: Sendable {
         photo.path.hasPrefix("/") ? URL(fileURLWithPath: photo.path) : root.appendingPathComponent(photo.path)
     }
 
+    /// The distinct folds, ascending.
     public var folds: [Int] { Array(Set(photos.map(\.fold))).sorted() }
+    /// The distinct people.
     public var identities: Set<String> { Set(photos.map(\.identity)) }
 
     /// A stable fold (1…3) from an identity's name: FNV-1a, so it never changes between runs or machines.

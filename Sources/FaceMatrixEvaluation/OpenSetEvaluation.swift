@@ -2,12 +2,18 @@ public import FaceMatrixCore
 
 /// The main face of one labelled photo, embedded by the service's own pipeline.
 public struct EmbeddedPhoto: Codable, Sendable {
+    /// Relative to the dataset's root, as in `labels.csv`.
     public var path: String
+    /// The person in the photo.
     public var identity: String
+    /// The photo's fold (see `LabelledDataset.Photo.fold`).
     public var fold: Int
+    /// The main face's embedding.
     public var embedding: Embedding
+    /// The main face's quality measurements, for the enrolment gate.
     public var quality: FaceQuality
 
+    /// Creates the record of one embedded photo.
     public init(path: String, identity: String, fold: Int, embedding: Embedding, quality: FaceQuality) {
         self.path = path
         self.identity = identity
@@ -35,17 +41,23 @@ extension Embedding {
 /// person. Every query is also an *impostor* query with its own person left out of the gallery (as if never
 /// enrolled): it must then be rejected.
 public struct OpenSetCounts: Codable, Sendable, Equatable {
+    /// Queries by enrolled people, each with a photo other than their enrolment photo.
     public var genuineQueries = 0
     /// Genuine queries not matched to their own person (rejected, or given to someone else).
     public var falseRejects = 0
     /// Genuine queries given to someone else: the original system's "FAR".
     public var wrongPerson = 0
+    /// Queries with the querying person left out of the gallery.
     public var impostorQueries = 0
+    /// Impostor queries matched to anyone.
     public var falseAccepts = 0
 
+    /// All counts zero.
     public init() {}
 
+    /// FRR: `falseRejects` / `genuineQueries`, a fraction; 0 when there were none.
     public var falseRejectRate: Double { Double(falseRejects) / Double(max(genuineQueries, 1)) }
+    /// Open-set FAR: `falseAccepts` / `impostorQueries`, a fraction; 0 when there were none.
     public var falseAcceptRate: Double { Double(falseAccepts) / Double(max(impostorQueries, 1)) }
 
     static func + (lhs: Self, rhs: Self) -> Self {
@@ -70,7 +82,9 @@ public struct OpenSetCounts: Codable, Sendable, Equatable {
 /// Probes against a pool of enrollable people, with every similarity computed once, so that many galleries drawn
 /// from the pool cost a scan each and no new dot products.
 public struct OpenSetTrials: Sendable {
+    /// One query photo.
     public struct Probe: Sendable {
+        /// The person in the photo.
         public let identity: String
         /// The probe's own person in the pool, if there.
         let ownIndex: Int?
@@ -78,12 +92,15 @@ public struct OpenSetTrials: Sendable {
         let isGenuineQuery: Bool
     }
 
+    /// The query photos, in the order given.
     public let probes: [Probe]
-    /// The pool: one enrolment embedding per person.
+    /// The pool's identities, one enrolment photo per person; gallery members are indices into it.
     public let pool: [String]
     /// probes.count × pool.count similarities, row by row.
     let similarities: [Float]
 
+    /// Computes every probe–pool similarity once (probes × pool dot products).
+    ///
     /// - Parameters:
     ///   - probes: the query photos; one that is also in `pool` is queried as an impostor only.
     ///   - pool: one enrolment photo per person.
@@ -106,6 +123,10 @@ public struct OpenSetTrials: Sendable {
     }
 
     /// Counts for the gallery made of the pool members `gallery` (indices into `pool`), per probe identity.
+    ///
+    /// Each probe whose person is in the gallery is a genuine query (unless it is that person's enrolment photo);
+    /// every probe is also an impostor query against the gallery without its person. `policy` decides both, at
+    /// the size of the gallery it searches.
     public func run(gallery: [Int], policy: IdentificationPolicy) -> [String: OpenSetCounts] {
         var enrolled = [Bool](repeating: false, count: pool.count)
         for member in gallery { enrolled[member] = true }

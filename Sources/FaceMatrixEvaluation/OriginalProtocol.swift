@@ -6,10 +6,15 @@ public import FaceMatrixCore
 /// all photos of the never-enrolled people answered with anyone. `make bench-accuracy` runs the same split through
 /// the HTTP API, so the two must agree.
 public struct OriginalProtocol: Sendable {
+    /// The protocol's figures under one policy.
     public struct Result: Codable, Sendable {
+        /// People enrolled.
         public var gallerySize: Int
+        /// The policy's threshold at that gallery size.
         public var threshold: Double
+        /// The policy's target open-set FAR, a fraction.
         public var targetFalseAcceptRate: Double
+        /// FRR: the share of queried enrolled people whose next photo is not matched to them.
         public var falseRejectRate: Double
         /// Strangers' photos answered with someone, as a share of their photos (the original's definition)…
         public var falseAcceptRate: Double
@@ -19,7 +24,9 @@ public struct OriginalProtocol: Sendable {
         public var refusedAtEnrolment: Int
         /// Genuine queries answered with the wrong person.
         public var wrongPerson: Int
+        /// Enrolled people with a next photo to query.
         public var genuineQueries: Int
+        /// Photos of never-enrolled people queried.
         public var impostorQueries: Int
 
         enum CodingKeys: String, CodingKey {
@@ -47,6 +54,8 @@ public struct OriginalProtocol: Sendable {
     /// The split's similarities, computed once for every policy evaluated on it.
     let trials: OpenSetTrials
 
+    /// Splits the people, enrols them through the quality gate and computes every similarity once.
+    ///
     /// - Parameters:
     ///   - photos: every photo with a face.
     ///   - identities: every person of the dataset, faces or not, so that the split does not depend on detection.

@@ -9,23 +9,31 @@ import Foundation
 /// as further enrolled strangers. Every query and every query–gallery comparison still involves a held-out
 /// photo, none of which the calibration saw.
 public struct RotatedFolds: Sendable {
+    /// The figures for one held-out fold, or every rotation pooled, at one gallery size.
     public struct Row: Codable, Sendable {
-        /// The held-out fold, or "all" for the three rotations pooled.
+        /// The held-out fold, or "all" for every rotation pooled.
         public var testFold: String
+        /// The folds the tail was fitted on, e.g. "2+3", or "the others" for a pooled row.
         public var calibrationFolds: String
+        /// People enrolled in each drawn gallery.
         public var gallerySize: Int
+        /// Galleries drawn (summed over the rotations for a pooled row).
         public var draws: Int
+        /// The target open-set FAR, a fraction.
         public var targetFalseAcceptRate: Double
         /// The threshold at this gallery size (mean over the rotations for a pooled row).
         public var threshold: Double
         /// The share of strangers taken for someone: each person's photos, pooled over the draws, give that
         /// person's acceptance rate, and the FAR is their mean (what the calibration targets).
         public var falseAcceptRate: Double
-        /// 95 % interval of the FAR, by bootstrap over the probes' identities.
+        /// 95 % percentile-bootstrap interval of `falseAcceptRate`, [low, high], from 1,000 resamples of the probes'
+        /// identities.
         public var falseAcceptInterval: [Double]
         /// The share of impostor queries (photos) accepted: people with many photos weigh more.
         public var photoFalseAcceptRate: Double
+        /// FRR over every genuine query, a fraction.
         public var falseRejectRate: Double
+        /// The counts behind the rates, over every draw.
         public var counts: OpenSetCounts
 
         enum CodingKeys: String, CodingKey {
@@ -43,15 +51,27 @@ public struct RotatedFolds: Sendable {
         }
     }
 
+    /// Every embedded photo, of every fold.
     public let photos: [EmbeddedPhoto]
+    /// The open-set FAR each calibration targets, a fraction.
     public var targetFalseAcceptRate: Double
+    /// The identification margin, in similarity units.
     public var margin: Double
     /// Gallery sizes; 0 stands for every person of the dataset.
     public var gallerySizes: [Int]
     /// Galleries drawn per size (one when the size takes everyone).
     public var draws: Int
+    /// Seed of the gallery draws and the bootstrap, so every run gives the same rows.
     public var seed: UInt64 = 2026
 
+    /// Sets up the proof; nothing is computed until `run()`.
+    ///
+    /// - Parameters:
+    ///   - photos: Every embedded photo, with its fold.
+    ///   - targetFalseAcceptRate: The open-set FAR to target, a fraction.
+    ///   - margin: The identification margin, in similarity units.
+    ///   - gallerySizes: People per gallery; 0 stands for everyone.
+    ///   - draws: Random galleries per size.
     public init(
         photos: [EmbeddedPhoto], targetFalseAcceptRate: Double, margin: Double, gallerySizes: [Int], draws: Int
     ) {
@@ -155,9 +175,12 @@ public struct RotatedFolds: Sendable {
 /// The original system's enrolment: the first photo (in path order) of every person is the enrolment photo, the
 /// others are probes.
 public struct EnrolmentSplit: Sendable {
+    /// Each person's first photo, in path order.
     public let enrolment: [EmbeddedPhoto]
+    /// Every other photo, in path order.
     public let probes: [EmbeddedPhoto]
 
+    /// Splits `photos` by person, in path order.
     public init(_ photos: [EmbeddedPhoto]) {
         var seen: Set<String> = []
         var enrolment: [EmbeddedPhoto] = []

@@ -1,12 +1,16 @@
 /// Error rates of a similarity threshold on labelled pairs.
 public struct ErrorRates: Codable, Sendable, Equatable {
+    /// The similarity at or above which a pair is accepted.
     public var threshold: Double
     /// Same-person pairs rejected, as a fraction.
     public var falseRejectRate: Double
     /// Different-person pairs accepted, as a fraction.
     public var falseAcceptRate: Double
+    /// Pairs decided correctly, as a fraction of all pairs.
     public var accuracy: Double
+    /// Same-person pairs scored.
     public var genuine: Int
+    /// Different-person pairs scored.
     public var impostor: Int
 
     enum CodingKeys: String, CodingKey {
@@ -19,14 +23,18 @@ public struct ErrorRates: Codable, Sendable, Equatable {
 
 /// 1:1 verification: scores of same-person and different-person pairs.
 public struct VerificationScores: Sendable {
+    /// Cosine similarities of same-person pairs, in [-1, 1].
     public var genuine: [Double]
+    /// Cosine similarities of different-person pairs, in [-1, 1].
     public var impostor: [Double]
 
+    /// Creates the score sets from cosine similarities.
     public init(genuine: [Double], impostor: [Double]) {
         self.genuine = genuine
         self.impostor = impostor
     }
 
+    /// FRR, FAR and accuracy when pairs scoring at least `threshold` are accepted.
     public func rates(at threshold: Double) -> ErrorRates {
         let rejected = genuine.filter { $0 < threshold }.count
         let accepted = impostor.filter { $0 >= threshold }.count
@@ -40,7 +48,7 @@ public struct VerificationScores: Sendable {
     }
 
     /// The threshold with the highest accuracy, placed midway between the two scores it separates. One sweep
-    /// over the sorted scores, so millions of pairs cost a sort.
+    /// over the sorted scores, so millions of pairs cost a sort. 0 when there are no scores.
     public func bestAccuracyThreshold() -> Double {
         let labelled = (genuine.map { ($0, true) } + impostor.map { ($0, false) }).sorted { $0.0 < $1.0 }
         guard let lowest = labelled.first?.0 else { return 0 }
@@ -88,7 +96,8 @@ public struct VerificationScores: Sendable {
         return low
     }
 
-    /// Area under the ROC curve: the chance a same-person pair outscores a different-person pair.
+    /// Area under the ROC curve: the chance a same-person pair outscores a different-person pair, ties counting
+    /// half: the Mann–Whitney U statistic divided by the number of genuine × impostor comparisons.
     public var areaUnderCurve: Double {
         let sorted = impostor.sorted()
         var wins = 0.0

@@ -15,13 +15,18 @@ public struct RequestFields: Sendable {
     /// Whether the body was JSON (JSON bodies cannot carry an image).
     public var isJSON = false
 
+    /// Fields given directly, as a parser or a test makes them.
     public init(text: [String: String] = [:], image: [UInt8]? = nil, isJSON: Bool = false) {
         self.text = text
         self.image = image
         self.isJSON = isJSON
     }
 
-    /// - Throws: `.validationFailed` (field `body`, or the repeated field's name).
+    /// Parses a `multipart/form-data` body (RFC 7578) whose parts are delimited by `boundary`: the `image` part as
+    /// bytes, every other named part as text; parts without a name are skipped.
+    ///
+    /// - Throws: `FaceMatrixError.validationFailed` (400, error_code 605): field `body` for a malformed body, the
+    ///   part's name for a field sent twice or text that is not UTF-8.
     public static func multipart(_ body: ByteBuffer, boundary: String) throws -> RequestFields {
         var parts: [MultipartPart] = []
         var headers = HTTPHeaders()
@@ -96,10 +101,13 @@ public struct RequestFields: Sendable {
         return true
     }
 
-    /// - Parameter fields: the members the operation reads; their values must be strings (or null, meaning
-    ///   absent). Other members are ignored, as the document allows, whatever their type.
-    /// - Throws: `.validationFailed` for malformed JSON, a non-object, a member sent twice, or a read member
-    ///   that is not a string.
+    /// Parses a JSON object body (RFC 8259), keeping the members an operation reads.
+    ///
+    /// - Parameter fields: the members the operation reads; their values must be strings (or null, meaning absent).
+    ///   Other members are ignored, as the document allows, whatever their type.
+    /// - Returns: the fields read, with `isJSON` set.
+    /// - Throws: `FaceMatrixError.validationFailed` (400, error_code 605) for malformed JSON, a non-object, a member
+    ///   sent twice, or a read member that is not a string.
     public static func json(_ body: ByteBuffer, fields names: Set<String>) throws -> RequestFields {
         let object: Any
         do {
@@ -140,7 +148,9 @@ public struct RequestFields: Sendable {
         return nil
     }
 
-    /// A parameter of a header value such as `multipart/form-data; boundary=abc`.
+    /// A parameter of a header value such as `multipart/form-data; boundary=abc` (RFC 9110 §5.6.6): matched
+    /// case-insensitively (`name` must be lowercase), surrounding double quotes removed, though escapes inside are not
+    /// undone; nil when absent or empty.
     public static func parameter(_ name: String, in header: String) -> String? {
         for piece in header.split(separator: ";").dropFirst() {
             let pair = piece.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }

@@ -13,9 +13,11 @@ import Synchronization
 /// Secrets are 160 random bits, so a fast hash is enough (a slow password hash protects guessable secrets);
 /// comparisons take the same time whatever the bytes, so the time of a refusal tells nothing about the key.
 public enum APIKeyFormat {
+    /// What the text of every stored key starts with.
     public static let prefix = "fmk_"
 
-    /// A new key: what to give the caller once (`key`), and what to store.
+    /// A new key: what to give the caller once (`key`, `fmk_` + 16 hex digits of id + `_` + 40 of secret), and what to
+    /// store (the id, a 16-byte random salt and the secret's hash).
     public static func make() -> (key: String, id: String, salt: [UInt8], secretHash: [UInt8]) {
         let id = randomHex(bytes: 8)
         let secret = randomHex(bytes: 20)
@@ -31,6 +33,8 @@ public enum APIKeyFormat {
         return (String(parts[0]), String(parts[1]))
     }
 
+    /// SHA-256 of `salt` followed by the secret's UTF-8 bytes: 32 bytes. Configured keys are hashed with an empty salt,
+    /// so that they too are compared as digests of one length.
     public static func hash(secret: String, salt: [UInt8]) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(data: salt)
@@ -51,9 +55,11 @@ public enum APIKeyFormat {
 /// revoking the last key locks the service rather than opening it. The stored keys are re-read every
 /// `refreshInterval`, so a new or revoked key counts within that time.
 public final class APIKeyAuthenticator: Sendable {
+    /// What one request's key may do.
     public enum Decision: Sendable, Equatable {
         /// No key exists anywhere: everyone may call everything.
         case open
+        /// A known, active key with this role.
         case allowed(APIRole)
         /// Keys are on and the request has none, or an unknown or revoked one.
         case unauthenticated
@@ -80,6 +86,8 @@ public final class APIKeyAuthenticator: Sendable {
     /// - Parameters:
     ///   - configured: `FACEMATRIX_API_KEYS`'s pairs.
     ///   - repository: the stored keys; nil to use only the configured ones.
+    ///   - refreshInterval: how often the stored keys are read again, so that a new or revoked key counts.
+    ///   - refreshTimeout: how long a read may hold up a request before the last known keys are used instead.
     ///   - databaseIsReachable: false while the database is known to be down; the last known keys are used then.
     public init(
         configured: [(role: APIRole, secret: String)], repository: APIKeyRepository?,
@@ -93,20 +101,26 @@ public final class APIKeyAuthenticator: Sendable {
         self.databaseIsReachable = databaseIsReachable
     }
     /// The number of keys that would be accepted now (configured + stored, not revoked).
-    /// - Throws: the store's error when the stored keys cannot be read.
+    ///
+    /// - Throws: `.dependencyUnavailable` (503/610) when the stored keys were never read and cannot be now.
     public func activeKeyCount() async throws -> Int {
         try await current().stored.count + configured.count
     }
 
     /// Whether keys are required: some key exists, or one was stored and revoked (revoking the last key locks
     /// the service rather than opening it).
+    ///
+    /// - Throws: `.dependencyUnavailable` (503/610) when the stored keys were never read and cannot be now.
     public func keysAreRequired() async throws -> Bool {
         let snapshot = try await current()
         return !configured.isEmpty || snapshot.anyEver
     }
 
-    /// What `presented` (the request's key, if any) may do.
-    /// - Throws: `.dependencyUnavailable` when the stored keys were never read and cannot be now: refusing is
+    /// What `presented` (the request's key, if any) may do. A stored key is found by its id and its secret checked
+    /// against the salted hash; any other text is compared with every configured key, in constant time, and a secret
+    /// configured for several roles gets the strongest.
+    ///
+    /// - Throws: `.dependencyUnavailable` (503/610) when the stored keys were never read and cannot be now: refusing is
     ///   safer than opening the service because the database is down.
     public func decide(_ presented: String?) async throws -> Decision {
         let snapshot = try await current()

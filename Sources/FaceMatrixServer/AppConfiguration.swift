@@ -5,11 +5,17 @@ public import Logging
 
 /// Everything the service reads from its environment, validated once at start.
 public struct AppConfiguration: Sendable {
+    /// `HOST`: the address the API listens on; `0.0.0.0` (every interface) by default.
     public var host: String
+    /// `PORT`: the API's TCP port, 1…65535; 8080 by default.
     public var port: Int
+    /// `DATABASE_URL` (required): `postgres://user:password@host:port/database`, optionally `?sslmode=require`.
     public var databaseURL: String
+    /// `LOG_LEVEL`: swift-log's level name, `trace` to `critical`; `info` by default.
     public var logLevel: Logger.Level
+    /// How the face pipeline is built: models, image limits, detector tuning, inference threads.
     public var pipeline: PipelineSettings
+    /// How recognition decides and enrols: target FAR or fixed threshold, enrolment minimums, admission queue.
     public var recognition: RecognitionSettings
     /// `FACEMATRIX_METRICS_PORT`: serve `/metrics` on this port (same host) instead of the API's.
     public var metricsPort: Int?
@@ -19,6 +25,7 @@ public struct AppConfiguration: Sendable {
     /// A variable that is set but unusable (the message names it).
     public typealias InvalidValue = ConfigurationError
 
+    /// A configuration given in code (tests, tools); no API keys and no separate metrics port.
     public init(
         host: String = "0.0.0.0",
         port: Int = 8080,
@@ -36,6 +43,9 @@ public struct AppConfiguration: Sendable {
     }
 
     /// Reads the configuration from environment variables (see the README's table).
+    ///
+    /// - Throws: `InvalidValue` naming the first variable that is unusable: `DATABASE_URL` unset, a number out of its
+    ///   range, malformed `FACEMATRIX_API_KEYS`, or `FACEMATRIX_METRICS_PORT` equal to `PORT`.
     public init(environment: [String: String]) throws(InvalidValue) {
         let reader = EnvironmentReader(environment: environment)
         self.init(

@@ -1,16 +1,20 @@
 public import FaceMatrixCore
-public import FacePipeline
+import FacePipeline
 public import FaceStore
 public import Hummingbird
-public import ImageDecoding
+import ImageDecoding
 public import Logging
 import ONNXRuntime
 public import Prometheus
-public import Recognition
+import Recognition
 import ServiceLifecycle
 
 /// Builds the whole service: models and pipeline, PostgreSQL client (run as a service), store, recognition
 /// service, router with every route and middleware; migrations run before the server accepts connections.
+///
+/// - Throws: as `RecognitionStack.init`: a bad `DATABASE_URL`, a missing or damaged model, an uncalibrated model
+///   without a fixed threshold. What fails at start (migrations, a database that never answers) is thrown by the
+///   application's run instead.
 public func buildApplication(
     configuration: AppConfiguration,
     metrics: PrometheusCollectorRegistry,
@@ -93,6 +97,8 @@ public func buildApplication(
     return app
 }
 
+/// The database's checks for `GET /health/ready`: `database` (the server's version) and `pgvector` (the extension's
+/// version; not ready when it is not installed).
 public func readinessChecks(database: Database) -> [ReadinessCheck] {
     [
         ReadinessCheck(name: "database") { try await database.serverVersion() },
@@ -110,6 +116,9 @@ struct ExtensionMissing: Error, CustomStringConvertible {
 
 /// Applies migrations and prepares the store at start. A database that is still starting up gets a few seconds
 /// before the service gives up.
+///
+/// - Parameter attempts: tries at most, one second apart; at least 1.
+/// - Throws: `MigrationError` at once; otherwise the last attempt's error.
 public func prepareWhenReachable(_ store: PostgresFaceStore, model: ModelIdentity, logger: Logger, attempts: Int = 15)
     async throws
 {

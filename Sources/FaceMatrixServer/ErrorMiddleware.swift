@@ -21,16 +21,26 @@ struct ErrorBody: Encodable {
 
 /// Turns every error a route throws into the documented JSON error response, so that no caller ever sees a
 /// stack trace, an empty body or a framework's own error format.
+///
+/// Status codes and headers follow RFC 9110: `Retry-After` on 503, `Allow` on 405, and on 401 a
+/// `WWW-Authenticate: Bearer` challenge (RFC 6750).
 public struct ErrorMiddleware: RouterMiddleware {
+    /// The request id in every error body comes from this context.
     public typealias Context = AppRequestContext
 
     /// The routes, to tell an unknown path (404) from a known one asked with another method (405 and `Allow`).
     let routes: RouteTable
 
+    /// - Parameter routes: the router's routes; an empty table answers 404 where a filled one would answer 405.
     public init(routes: RouteTable = RouteTable()) {
         self.routes = routes
     }
 
+    /// Runs the rest of the chain and turns any error it throws into the JSON error response: a `FaceMatrixError` with
+    /// its own status and error_code, Hummingbird's errors mapped onto the contract (a known path asked with another
+    /// method → 405), and anything else 500 `internal_error`, logged but never shown.
+    ///
+    /// - Throws: only when the error body cannot be encoded.
     public func handle(
         _ request: Request,
         context: Context,
@@ -85,6 +95,7 @@ public struct ErrorMiddleware: RouterMiddleware {
 public final class RouteTable: Sendable {
     private let routes = Mutex<[(path: RouterPath, method: HTTPRequest.Method)]>([])
 
+    /// An empty table; `buildRouter` fills it once every route is added.
     public init() {}
 
     func record(_ router: Router<AppRequestContext>) {

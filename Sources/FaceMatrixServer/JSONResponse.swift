@@ -1,7 +1,10 @@
 import Foundation
 public import Hummingbird
 
-/// Encodes a value as a JSON response with the given status; keys are written in a stable order.
+/// Encodes a value as a JSON response (`application/json; charset=utf-8`) with the given status and headers; keys are
+/// written in a stable (sorted) order.
+///
+/// - Throws: `EncodingError` when `value` cannot be encoded.
 public func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:])
     throws -> Response
 {

@@ -1,6 +1,7 @@
 /// The API's OpenAPI 3.1 description, served at `GET /openapi.yaml`. A test checks every route of the router and
 /// every response body the tests see against it, so it cannot drift from the code.
 public enum OpenAPIDocument {
+    /// The document, as served (`application/yaml`).
     public static let yaml = #"""
         openapi: 3.1.0
         info:

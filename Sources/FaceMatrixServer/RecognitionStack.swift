@@ -1,11 +1,11 @@
-public import FaceMatrixCore
+import FaceMatrixCore
 public import FacePipeline
 public import FaceStore
-public import Hummingbird
-public import ImageDecoding
+import Hummingbird
+import ImageDecoding
 public import Logging
 import ONNXRuntime
-public import Prometheus
+import Prometheus
 public import Recognition
 import ServiceLifecycle
 
@@ -13,9 +13,13 @@ import ServiceLifecycle
 /// pipeline and the recognition service. Other entry points (`facematrix enrol-folder`) use it so that they take
 /// exactly the service's code path. Run `database` (a service) while using it.
 public struct RecognitionStack: Sendable {
+    /// The PostgreSQL pools; run it (a service) while the stack is in use.
     public let database: Database
+    /// The face store on `database`.
     public let store: PostgresFaceStore
+    /// The face pipeline on ONNX Runtime, carrying its manifest's calibrated thresholds.
     public let pipeline: FacePipeline
+    /// The use cases, on `store` and `pipeline`, behind an admission limiter of `inferenceWorkers` slots.
     public let service: RecognitionService
     /// The inference runtime, for the log.
     public let runtimeDescription: String

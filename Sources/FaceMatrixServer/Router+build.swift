@@ -1,21 +1,32 @@
-public import FaceMatrixCore
-public import FacePipeline
-public import FaceStore
+import FaceMatrixCore
+import FacePipeline
+import FaceStore
 public import Hummingbird
 public import ImageDecoding
-public import Logging
+import Logging
 import ONNXRuntime
 public import Prometheus
 public import Recognition
 import ServiceLifecycle
 
-/// The largest request body accepted: the image limit plus a mebibyte for the other fields and the multipart
+/// The largest request body accepted, in bytes: the image limit plus a mebibyte for the other fields and the multipart
 /// framing.
 public func uploadLimit(for limits: ImageLimits) -> Int {
     limits.maxBytes + 1_048_576
 }
 
-/// The router with every route and middleware, and the try-it page at `/` when `webDirectory` is given; separate from `buildApplication` so tests can drive it directly.
+/// The router with every route and middleware, and the try-it page at `/` when `webDirectory` is given; separate from
+/// `buildApplication` so tests can drive it directly.
+///
+/// Middleware runs in this order: request id, metrics, errors (the JSON contract), API keys, static files.
+///
+/// - Parameters:
+///   - checks: what `GET /health/ready` probes.
+///   - service: the recognition API; nil serves health and the document only.
+///   - metrics: served at `/metrics`; nil when a port of their own serves them, or nothing does.
+///   - uploadLimit: the largest body, in bytes; beyond it 413.
+///   - webDirectory: the try-it page's folder; nil serves no page.
+///   - authenticator: checks API keys under `/api/`; nil leaves the API open.
 public func buildRouter(
     checks: [ReadinessCheck],
     service: RecognitionService? = nil,

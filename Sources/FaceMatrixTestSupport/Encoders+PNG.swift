@@ -4,14 +4,22 @@ import ImageDecoding
 
 /// PNG test inputs: every colour type and bit depth, and headers alone.
 extension Encoders {
+    /// The IHDR fields and ancillary chunks of a PNG that `png(_:width:height:options:)` writes.
     public struct PNGOptions {
+        /// Bits per sample: 1, 2, 4, 8 or 16, as the colour type allows.
         public var bitDepth: UInt8 = 8
+        /// The PNG colour type (greyscale, truecolour, indexed, with or without alpha).
         public var colorType: spng_color_type = SPNG_COLOR_TYPE_TRUECOLOR
+        /// PLTE entries (red, green, blue) for indexed images; none writes no PLTE chunk.
         public var palette: [(UInt8, UInt8, UInt8)] = []
+        /// tRNS alpha per palette entry, from the first; none writes no tRNS chunk.
         public var paletteAlpha: [UInt8] = []
+        /// A bare TIFF structure to store as an eXIf chunk (see `tiffWithOrientation(_:bigEndian:)`).
         public var exifTIFF: [UInt8]? = nil
+        /// Whether to write Adam7 interlacing.
         public var interlaced = false
 
+        /// Creates options; the defaults describe an 8-bit truecolour PNG without ancillary chunks.
         public init(
             bitDepth: UInt8 = 8, colorType: spng_color_type = SPNG_COLOR_TYPE_TRUECOLOR,
             palette: [(UInt8, UInt8, UInt8)] = [], paletteAlpha: [UInt8] = [], exifTIFF: [UInt8]? = nil,
@@ -27,6 +35,8 @@ extension Encoders {
     }
 
     /// Encodes samples laid out exactly as the PNG stores them (16-bit samples in host byte order) with libspng.
+    ///
+    /// - Throws: `EncodingFailed` with libspng's message when it refuses the options or the samples.
     public static func png(_ samples: [UInt8], width: Int, height: Int, options: PNGOptions) throws -> [UInt8] {
         guard let context = spng_ctx_new(Int32(SPNG_CTX_ENCODER.rawValue)) else {
             throw EncodingFailed(description: "spng_ctx_new failed")
@@ -90,6 +100,9 @@ extension Encoders {
     }
 
     /// Decodes a PNG with libspng directly into RGBA8, bypassing the module under test.
+    ///
+    /// - Returns: Width, height and `4 × width × height` RGBA bytes.
+    /// - Throws: `EncodingFailed` when libspng cannot read the header or the image.
     public static func spngDecodeRGBA(_ png: [UInt8]) throws -> (Int, Int, [UInt8]) {
         guard let context = spng_ctx_new(0) else {
             throw EncodingFailed(description: "spng_ctx_new failed")

@@ -6,6 +6,8 @@ import ImageDecoding
 extension Encoders {
     /// Encodes RGB or RGBA samples (`channels` 3 or 4) as a still WebP with libwebp: lossy at `quality`, or lossless.
     /// `exifTIFF`, when given, is added as an `EXIF` chunk (which makes the file an extended, VP8X, WebP).
+    ///
+    /// - Throws: `EncodingFailed` when libwebp cannot encode the samples or WebPMux cannot add the chunk.
     public static func webp(
         _ samples: [UInt8], width: Int, height: Int, channels: Int, quality: Float = 90, lossless: Bool = false,
         exifTIFF: [UInt8]? = nil
@@ -51,6 +53,9 @@ extension Encoders {
     /// Encodes RGB or RGBA samples as a HEIF still image with libheif: HEVC (HEIC, as phones write it) or AV1
     /// (AVIF). `orientation` (EXIF numbering, 1...8) is written as the file's own `irot`/`imir` transformation,
     /// so a reader shows the samples turned that way, as a phone's sideways-stored HEIC.
+    ///
+    /// - Throws: `EncodingFailed` with libheif's message when no encoder is available for `compression` or a step
+    ///   of encoding or writing fails.
     public static func heif(
         _ samples: [UInt8], width: Int, height: Int, channels: Int, quality: Int32 = 90,
         compression: heif_compression_format = heif_compression_HEVC, orientation: Int = 1

@@ -4,12 +4,16 @@ public import ImageDecoding
 
 /// Builds test inputs at run time so that no derived image files need to be committed.
 public enum Encoders {
+    /// An encoder or reference decoder failed; the test input could not be made.
     public struct EncodingFailed: Error, CustomStringConvertible {
+        /// What failed, with the library's message.
         public var description: String
     }
 
     /// Compresses packed pixels with TurboJPEG. `pixelFormat` decides the JPEG colour space: `TJPF_GRAY` gives a
     /// greyscale JPEG and `TJPF_CMYK` an Adobe YCCK JPEG.
+    ///
+    /// - Throws: `EncodingFailed` with TurboJPEG's message.
     public static func jpeg(
         _ pixels: [UInt8], width: Int, height: Int, pixelFormat: TJPF, subsampling: TJSAMP = TJSAMP_420,
         quality: Int32 = 95, flags: Int32 = 0
@@ -32,6 +36,9 @@ public enum Encoders {
         return Array(UnsafeBufferPointer(start: output, count: Int(size)))
     }
 
+    /// Compresses an RGB image as a 4:2:0 JPEG at `quality` (1…100).
+    ///
+    /// - Throws: `EncodingFailed` with TurboJPEG's message.
     public static func jpeg(_ image: RGBImage, quality: Int32 = 95) throws -> [UInt8] {
         try jpeg(image.pixels, width: image.width, height: image.height, pixelFormat: TJPF_RGB, quality: quality)
     }
@@ -40,6 +47,8 @@ public enum Encoders {
     /// result carries exactly the original's picture information. Partial edge blocks are trimmed.
     /// With `wholeBlocksOnly`, the picture is first cut to whole 16×16 blocks, after which every rotation is exact
     /// and keeps the size.
+    ///
+    /// - Throws: `EncodingFailed` with TurboJPEG's message.
     public static func losslesslyTransformed(_ jpeg: [UInt8], operation: TJXOP, wholeBlocksOnly: Bool = false) throws
         -> [UInt8]
     {
@@ -75,6 +84,9 @@ public enum Encoders {
     }
 
     /// Decodes with TurboJPEG directly into `pixelFormat`, bypassing the module under test.
+    ///
+    /// - Returns: Width, height and `channels × width × height` bytes.
+    /// - Throws: `EncodingFailed` with TurboJPEG's message.
     public static func turboDecode(_ jpeg: [UInt8], pixelFormat: TJPF, channels: Int) throws -> (Int, Int, [UInt8]) {
         guard let handle = tjInitDecompress() else {
             throw EncodingFailed(description: "tjInitDecompress failed")

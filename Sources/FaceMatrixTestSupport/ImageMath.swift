@@ -3,6 +3,7 @@ public import ImageDecoding
 
 /// Simple, obviously-correct pixel operations that serve as references for the decoder's output.
 public enum ImageMath {
+    /// The mean absolute difference per sample, 0…255, between two images of the same size.
     public static func meanAbsoluteDifference(_ a: RGBImage, _ b: RGBImage) -> Double {
         precondition(a.width == b.width && a.height == b.height, "dimensions differ")
         var total = 0
@@ -12,16 +13,19 @@ public enum ImageMath {
         return Double(total) / Double(max(a.pixels.count, 1))
     }
 
+    /// The mean over all samples (every channel of every pixel), 0…255.
     public static func mean(_ image: RGBImage) -> Double {
         Double(image.pixels.reduce(0) { $0 + Int($1) }) / Double(max(image.pixels.count, 1))
     }
 
+    /// The population standard deviation over all samples, in 0…255 units.
     public static func standardDeviation(_ image: RGBImage) -> Double {
         let mean = mean(image)
         let sum = image.pixels.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) }
         return (sum / Double(max(image.pixels.count, 1))).squareRoot()
     }
 
+    /// The R, G and B samples of pixel (x, y).
     public static func pixel(_ image: RGBImage, _ x: Int, _ y: Int) -> [UInt8] {
         let offset = 3 * (y * image.width + x)
         return Array(image.pixels[offset..<offset + 3])
@@ -100,6 +104,7 @@ public enum ImageMath {
 }
 
 extension SeededGenerator {
+    /// `count` uniformly random bytes, reproducible from the generator's seed.
     public mutating func bytes(_ count: Int) -> [UInt8] {
         (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) }
     }

@@ -38,6 +38,7 @@ struct FaceCandidate {
     }
 }
 
+/// How non-maximum suppression measures the overlap of two boxes.
 enum OverlapMeasure {
     /// Intersection over union.
     case union

@@ -2,7 +2,8 @@ public import FaceMatrixCore
 public import ImageDecoding
 
 extension FaceMatrixError {
-    /// The API's view of a decoding failure.
+    /// The API's view of a decoding failure: `.imageTooLarge` for the byte and pixel limits, `.invalidImage` for
+    /// everything else, with a message fit for the client (a codec's own message is not passed on).
     public init(_ error: ImageDecodingError) {
         switch error {
         case .empty: self = .invalidImage("the image is empty")

@@ -5,13 +5,26 @@ import Foundation
 /// The converted networks the pipeline needs, found through their manifests in the model directory
 /// (`make models` writes it): `mtcnn/manifest.json` and `<embedder>/manifest.json`.
 public struct FaceModels: Sendable {
+    /// The MTCNN manifest (`mtcnn/manifest.json`), listing P-Net, R-Net and O-Net.
     public let detector: ModelManifest
+    /// The embedder's manifest: crop, preprocessing, embedding contract and calibrated thresholds.
     public let embedder: ModelManifest
     /// Absolute paths of the .onnx files by pipeline role: "pnet", "rnet", "onet", "embedder".
     public let paths: [String: String]
 
+    /// The embedder folder used when none is named: Open Model Zoo's face-reidentification-retail-0095.
     public static let defaultEmbedder = "face-reidentification-retail-0095"
 
+    /// Reads both manifests and checks every model file they list.
+    ///
+    /// - Parameters:
+    ///   - directory: The model directory, holding `mtcnn/` and one folder per embedder.
+    ///   - embedderName: The embedder's folder under `directory`.
+    ///   - verifyChecksums: Whether to compare each .onnx file with the SHA-256 in its manifest.
+    /// - Throws: `ModelLoadingError.missingFile` for a missing manifest or model file; `.unreadableManifest` for a
+    ///   manifest that does not decode or has another `schema_version`; `.checksumMismatch` for a file that does
+    ///   not match its SHA-256; `.incompatible` when a role, the embedding or the crop section is missing;
+    ///   `.unsupported` for embeddings not compared by cosine after L2 normalisation.
     public init(directory: String, embedder embedderName: String = defaultEmbedder, verifyChecksums: Bool = true)
         throws(ModelLoadingError)
     {
@@ -44,6 +57,7 @@ public struct FaceModels: Sendable {
     /// The manifest format this build reads (`tools/facematrix_models/manifest.py` writes it).
     public static let manifestSchemaVersion = 1
 
+    /// Decodes `manifest.json` in `directory`, refusing any schema version but `manifestSchemaVersion`.
     static func manifest(in directory: String) throws(ModelLoadingError) -> ModelManifest {
         let path = "\(directory)/manifest.json"
         guard let data = FileManager.default.contents(atPath: path) else { throw .missingFile(path) }
@@ -61,6 +75,7 @@ public struct FaceModels: Sendable {
         return manifest
     }
 
+    /// The path of `file` in `directory`, once it is known to exist and, with `verify`, to match its SHA-256.
     static func checkedPath(_ file: ModelManifest.File, in directory: String, verify: Bool) throws(ModelLoadingError)
         -> String
     {

@@ -6,11 +6,17 @@ public import ImageDecoding
 /// From the bytes of an uploaded photo to the faces in it, each with quality signals and, when asked for, an
 /// embedding: decode → detect (MTCNN) → align → embed.
 public struct FacePipeline: Sendable {
+    /// Decodes the upload; its limits bound the bytes and pixels accepted.
     public let decoder: ImageDecoder
+    /// Finds faces and their five landmarks on the working image.
     public let detector: MTCNNDetector
+    /// Cuts each face out at the embedder's input size.
     public let aligner: FaceAligner
+    /// Turns aligned crops into embeddings.
     public let embedder: FaceEmbedder
+    /// The embedder's name from its manifest: which model the embeddings come from.
     public let modelName: String
+    /// The embedder's version from its manifest.
     public let modelVersion: String
     /// The embedder's calibrated decision thresholds from its manifest; nil for an uncalibrated model.
     public let thresholds: MatchThresholds?
@@ -18,15 +24,21 @@ public struct FacePipeline: Sendable {
     /// keeps decoding and detection fast; faces are still reported in the photo's own pixels. 12…2048.
     public private(set) var maximumWorkingSide: Int
 
+    /// Which of the faces found get an embedding; the others get detection and quality only.
     public enum EmbeddingScope: Sendable {
+        /// No embeddings (the embedder is not run).
         case none
         /// Only the main face (see `FaceAnalysis.faces`), the one a recognition request is about.
         case main
         /// The first `n` faces in main-face order: the most prominent ones, for a group photo.
         case first(Int)
+        /// Every face found.
         case all
     }
 
+    /// Assembles a pipeline from its parts.
+    ///
+    /// - Parameter maximumWorkingSide: Pixels, clamped to 12…`largestWorkingSide`.
     public init(
         decoder: ImageDecoder, detector: MTCNNDetector, aligner: FaceAligner, embedder: FaceEmbedder,
         modelName: String, modelVersion: String, thresholds: MatchThresholds? = nil, maximumWorkingSide: Int = 1280
@@ -46,6 +58,10 @@ public struct FacePipeline: Sendable {
     public static let largestWorkingSide = 2048
 
     /// Builds the pipeline for the models in `models`, run by `backend`.
+    ///
+    /// - Throws: `ModelLoadingError.incompatible` when the embedder manifest lacks its crop or embedding section or
+    ///   its crop is malformed; `ModelLoadingError.unsupported` for a crop method, margin unit, channel order or
+    ///   layout the pipeline does not implement.
     public init(
         models: FaceModels, backend: any InferenceBackend, imageLimits: ImageLimits = ImageLimits(),
         detection: MTCNNConfiguration = MTCNNConfiguration(), maximumWorkingSide: Int = 1280
@@ -66,8 +82,15 @@ public struct FacePipeline: Sendable {
             maximumWorkingSide: maximumWorkingSide)
     }
 
-    /// Analyses a photo. Throws `FaceMatrixError.invalidImage` / `.imageTooLarge` for unusable bytes; a photo
-    /// without faces is not an error here (the result has no faces).
+    /// Analyses a photo; a photo without faces is not an error here (the result has no faces).
+    ///
+    /// - Parameters:
+    ///   - bytes: The uploaded file: JPEG, PNG, WebP or HEIF.
+    ///   - scope: Which faces get an embedding, counted in main-face-first order.
+    /// - Returns: The faces, main face first, in pixels of the upright full-size photo, and the stage timings.
+    /// - Throws: `FaceMatrixError.invalidImage` / `.imageTooLarge` for unusable bytes (see
+    ///   `FaceMatrixError.init(_:)`) or a working image too large to analyse; `InferenceError` or the backend's own
+    ///   error when a network fails.
     public func analyze(_ bytes: [UInt8], embedding scope: EmbeddingScope = .main) async throws -> FaceAnalysis {
         let clock = ContinuousClock()
         var timings = StageTimings()
@@ -115,8 +138,8 @@ public struct FacePipeline: Sendable {
         let faces = detections.enumerated().map { index, detection in
             AnalyzedFace(
                 detection: detection.scaled(by: toPhoto),
-                quality: FaceQualityEstimator.quality(
-                    of: detection, aligned: aligned[index], scale: decoded.decodeScale),
+                // The detection is in working-image pixels; the quality minimums are in the photo's.
+                quality: FaceQualityEstimator.quality(of: detection, aligned: aligned[index], scale: workingScale),
                 embedding: index < embeddings.count ? embeddings[index] : nil)
         }
         timings.total = clock.now - started

@@ -3,6 +3,16 @@ import Foundation
 
 /// Computes the quality signals of a detected face; `scale` converts working-image pixels into photo pixels.
 public enum FaceQualityEstimator {
+    /// The quality signals of one face.
+    ///
+    /// Roll is the eye line's angle in degrees. Yaw, in degrees, is asin of the nose's offset from the eyes'
+    /// midpoint along the eye line, over half the eye distance (clamped to ±1, so ±90° at most); the frontal score
+    /// is 1 minus that clamped offset's magnitude, 0…1. Sharpness is the Laplacian variance of the aligned crop.
+    ///
+    /// - Parameters:
+    ///   - face: The detection, in working-image pixels.
+    ///   - aligned: The face's aligned crop.
+    ///   - scale: Working-image pixels per photo pixel; face size and eye distance are divided by it.
     public static func quality(of face: DetectedFace, aligned: AlignedFace, scale: Double) -> FaceQuality {
         let points = face.landmarks.points
         let leftEye = points[0]

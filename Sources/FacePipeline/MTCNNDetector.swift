@@ -7,23 +7,39 @@ public import ImageDecoding
 /// P-Net proposes boxes on an image pyramid, R-Net rejects most of them, O-Net refines the rest and finds five
 /// landmarks. Post-processing follows facenet-pytorch, whose converted weights these are, so that the networks
 /// see the same inputs they were trained and validated on.
+///
+/// Every network takes an "input" of float32 NCHW RGB normalised as (pixel − 127.5) × 0.0078125 and answers "prob"
+/// (softmax over non-face, face) and "reg" (corner offsets as fractions of the box size):
+/// P-Net [1, 3, H, W] → prob [1, 2, H′, W′], reg [1, 4, H′, W′]; R-Net [N, 3, 24, 24] → prob [N, 2], reg [N, 4];
+/// O-Net [N, 3, 48, 48] → prob [N, 2], reg [N, 4] and "landmarks" [N, 10] (five x, then five y).
 public struct MTCNNDetector: Sendable {
+    /// Runs the networks registered as "pnet", "rnet" and "onet".
     public let backend: any InferenceBackend
+    /// Pyramid, thresholds and NMS settings.
     public var configuration: MTCNNConfiguration
 
     /// Time spent in each stage, including the image work that feeds the network.
     public struct Timings: Sendable, Equatable {
+        /// Stage 1: summed-area table, pyramid, P-Net and its NMS.
         public var pnet: Duration = .zero
+        /// Stage 2: 24 × 24 crops, R-Net and its NMS.
         public var rnet: Duration = .zero
+        /// Stage 3: 48 × 48 crops, O-Net, landmarks and the final NMS.
         public var onet: Duration = .zero
     }
 
+    /// Creates a detector over `backend`'s three MTCNN networks.
     public init(backend: any InferenceBackend, configuration: MTCNNConfiguration = MTCNNConfiguration()) {
         self.backend = backend
         self.configuration = configuration
     }
 
     /// Every face in the image, the largest first; coordinates in pixels of `image`.
+    ///
+    /// - Returns: The faces (none for an image under 12 pixels on a side) and the time of each stage.
+    /// - Throws: `FaceMatrixError.imageTooLarge` when `image` has more pixels than its summed-area table can sum in
+    ///   32 bits (about 16.8 million); `InferenceError` or the backend's own error when a network fails or lacks an
+    ///   output.
     public func detect(in image: RGBImage) async throws -> (faces: [DetectedFace], timings: Timings) {
         var timings = Timings()
         let clock = ContinuousClock()
@@ -54,6 +70,7 @@ public struct MTCNNDetector: Sendable {
     private static let pnetStride: Float = 2
     private static let pnetCellSize: Float = 12
 
+    /// Runs P-Net over every pyramid level and returns the surviving boxes, refined by their regression and squared.
     func proposeCandidates(in image: IntegralImage) async throws -> [FaceCandidate] {
         var candidates: [FaceCandidate] = []
         for scale in configuration.pyramidScales(width: image.width, height: image.height) {
@@ -111,6 +128,7 @@ public struct MTCNNDetector: Sendable {
 
     // MARK: Stage 2, R-Net
 
+    /// Runs R-Net on 24 × 24 crops of the candidates; those above its threshold survive NMS refined and squared.
     func refineCandidates(_ candidates: [FaceCandidate], in image: IntegralImage) async throws -> [FaceCandidate] {
         let (input, kept) = cropBatch(candidates, from: image, side: 24)
         guard !kept.isEmpty else { return [] }
@@ -122,6 +140,7 @@ public struct MTCNNDetector: Sendable {
 
     // MARK: Stage 3, O-Net
 
+    /// Runs O-Net on 48 × 48 crops of the candidates and returns the accepted faces with landmarks, largest first.
     func finalFaces(_ candidates: [FaceCandidate], in image: IntegralImage) async throws -> [DetectedFace] {
         let (input, kept) = cropBatch(candidates, from: image, side: 48)
         guard !kept.isEmpty else { return [] }
@@ -164,6 +183,7 @@ public struct MTCNNDetector: Sendable {
         }
     }
 
+    /// The public form of a finished candidate; landmarks in `FaceLandmarks` order (eyes, nose, mouth corners).
     static func detectedFace(_ candidate: FaceCandidate) -> DetectedFace {
         let point = { (index: Int) in
             Point(x: Double(candidate.landmarks[index]), y: Double(candidate.landmarks[5 + index]))

@@ -2,11 +2,16 @@ public import FaceMatrixCore
 
 /// A rotation, uniform scale and translation: (x, y) ↦ (a·x − b·y + tx, b·x + a·y + ty).
 public struct SimilarityTransform: Sendable, Equatable {
+    /// s·cos θ, for scale s and rotation θ.
     public var a: Double
+    /// s·sin θ, for scale s and rotation θ.
     public var b: Double
+    /// Horizontal translation, in target pixels.
     public var tx: Double
+    /// Vertical translation, in target pixels.
     public var ty: Double
 
+    /// Creates the transform (x, y) ↦ (a·x − b·y + tx, b·x + a·y + ty).
     public init(a: Double, b: Double, tx: Double, ty: Double) {
         self.a = a
         self.b = b
@@ -14,9 +19,11 @@ public struct SimilarityTransform: Sendable, Equatable {
         self.ty = ty
     }
 
-    /// The least-squares similarity mapping `source` points onto `target` points (Umeyama's method without
+    /// The least-squares similarity mapping `source` points onto `target` points (Umeyama's method, 1991, without
     /// reflection). Written with complex numbers, target ≈ z·source + t, whose solution is closed-form:
     /// z = Σ (t̃ᵢ · conj(s̃ᵢ)) / Σ |s̃ᵢ|² over centred points. Nil when the source points all coincide.
+    ///
+    /// - Precondition: `source` and `target` have the same, non-zero number of points.
     public static func estimate(from source: [Point], to target: [Point]) -> SimilarityTransform? {
         precondition(source.count == target.count && !source.isEmpty)
         let count = Double(source.count)
@@ -43,10 +50,12 @@ public struct SimilarityTransform: Sendable, Equatable {
             ty: targetMean.y - (b * sourceMean.x + a * sourceMean.y))
     }
 
+    /// Maps a point from source to target coordinates.
     public func apply(_ point: Point) -> Point {
         Point(x: a * point.x - b * point.y + tx, y: b * point.x + a * point.y + ty)
     }
 
+    /// The uniform scale √(a² + b²): target pixels per source pixel.
     public var scale: Double { (a * a + b * b).squareRoot() }
 
     /// The inverse mapping; a similarity's inverse is again a similarity.

@@ -27,6 +27,11 @@ public final class CircuitBreaker: Sendable {
     /// finds the database back if it is.
     public var retryAfterSeconds: Int { max(1, Int(probeInterval.components.seconds)) }
 
+    /// - Parameters:
+    ///   - probeInterval: the pause before each probe while the breaker is open; also, in whole seconds (at least 1),
+    ///     the `Retry-After` of the refusals.
+    ///   - probeTimeout: how long one probe may take before it counts as unanswered.
+    ///   - probe: asks the database; returning closes the breaker, throwing keeps it open.
     public init(
         probeInterval: Duration = .milliseconds(500), probeTimeout: Duration = .seconds(1),
         probe: @escaping @Sendable () async throws -> Void
@@ -36,16 +41,20 @@ public final class CircuitBreaker: Sendable {
         self.probe = probe
     }
 
+    /// Whether operations are refused now: the database is known to be unreachable and the probe is running.
     public var isOpen: Bool { state.withLock { $0.isOpen } }
 
-    /// Throws `.dependencyUnavailable` at once while the breaker is open.
+    /// Refuses at once while the breaker is open; contacts nothing.
+    ///
+    /// - Throws: `.dependencyUnavailable` (HTTP 503, error_code 610, `Retry-After: retryAfterSeconds`) while open.
     public func check() throws(FaceMatrixError) {
         if isOpen {
             throw .dependencyUnavailable("database", retryAfterSeconds: retryAfterSeconds)
         }
     }
 
-    /// Records that the database could not be reached, opening the breaker and starting the probe.
+    /// Records that the database could not be reached, opening the breaker and starting the probe. Safe from any number
+    /// of tasks at once: only one probe runs.
     public func recordUnreachable() {
         let startProbe = state.withLock { state -> Bool in
             state.isOpen = true

@@ -11,7 +11,9 @@ import Synchronization
 /// database is back; a new pool connects at its first query. The pool that is replaced keeps serving the queries
 /// it holds for `retirementGrace` and is then shut down.
 public final class Database: Service, Sendable {
+    /// Where the server is; every new pool is made from it.
     public let configuration: DatabaseConfiguration
+    /// The logger for queries and pool events.
     public let logger: Logger
     /// How long a replaced pool may finish the queries it holds; longer than any operation's deadline.
     let retirementGrace: Duration
@@ -27,6 +29,9 @@ public final class Database: Service, Sendable {
     private let started: AsyncStream<(PostgresClient, AsyncStream<Void>)>
     private let start: AsyncStream<(PostgresClient, AsyncStream<Void>)>.Continuation
 
+    /// Makes the first pool; nothing connects until `run()` runs and a query needs a connection.
+    ///
+    /// - Parameter retirementGrace: how long a replaced pool may finish the queries it holds before it is shut down.
     public init(configuration: DatabaseConfiguration, logger: Logger, retirementGrace: Duration = .seconds(30)) {
         self.configuration = configuration
         self.logger = logger
@@ -70,7 +75,8 @@ public final class Database: Service, Sendable {
         }
     }
 
-    /// Puts a fresh pool in place of the current one, which is retired.
+    /// Puts a fresh pool in place of the current one, which is retired; safe from any task. Queries already holding a
+    /// connection of the old pool finish on it.
     public func replacePool() {
         let pool = PostgresClient(configuration: configuration.clientConfiguration, backgroundLogger: logger)
         let (retirement, retire) = AsyncStream<Void>.makeStream()
@@ -103,6 +109,8 @@ public final class Database: Service, Sendable {
     }
 
     /// The installed pgvector version, or nil when the extension is missing.
+    ///
+    /// - Throws: PostgresNIO's errors when the server cannot be reached (no deadline here).
     public func pgvectorVersion() async throws -> String? {
         let rows = try await client.query(
             "SELECT extversion FROM pg_extension WHERE extname = 'vector'", logger: logger)
@@ -110,6 +118,9 @@ public final class Database: Service, Sendable {
         return nil
     }
 
+    /// The server's `server_version`, e.g. `16.4`; `unknown` when it answers no row.
+    ///
+    /// - Throws: PostgresNIO's errors when the server cannot be reached (no deadline here).
     public func serverVersion() async throws -> String {
         let rows = try await client.query("SHOW server_version", logger: logger)
         for try await version in rows.decode(String.self) { return version }

@@ -1,19 +1,23 @@
 public import FaceMatrixCore
 public import Foundation
 
-/// Where users, their face embeddings and pending enrollment keys live.
+/// Where users, their face embeddings (the gallery) and pending enrollment keys live.
 ///
-/// Every operation that writes is atomic: it happens completely or not at all. Domain failures are thrown as
-/// `FaceMatrixError` (`.enrollmentKeyNotFound`, `.userNotFound`, `.userAlreadyExists`, `.dependencyUnavailable`).
+/// Every operation that writes is atomic: it happens completely or not at all, and enrolments are serialised so that a
+/// face check and the write it approves see the same gallery. Domain failures are thrown as `FaceMatrixError`
+/// (`.enrollmentKeyNotFound`, `.userNotFound`, `.userAlreadyExists`, `.dependencyUnavailable`). Similarities are cosine
+/// similarities, −1…1, and only faces of one `ModelIdentity` are ever compared.
 public protocol FaceStore: Sendable {
-    /// Prepares the store for `model` (e.g. the nearest-neighbour index for its dimension).
+    /// Prepares the store for `model` (e.g. the schema and the nearest-neighbour index for its dimension); called once
+    /// at start, before any request.
     func prepare(for model: ModelIdentity) async throws
 
-    /// Throws `.dependencyUnavailable` at once when the store is known to be unreachable, so that a request is
-    /// refused before any work is spent on it. Does not contact the store.
+    /// Throws `.dependencyUnavailable` (HTTP 503, error_code 610) at once when the store is known to be unreachable, so
+    /// that a request is refused before any work is spent on it. Does not contact the store.
     func checkAvailable() throws
 
-    /// The two users whose best face of `model` is most similar to `embedding`.
+    /// The two users whose best face of `model` is most similar to `embedding` (the probe), and the gallery size: how
+    /// many users have a face of `model`.
     func searchUsers(similarTo embedding: Embedding, model: ModelIdentity) async throws -> UserSearchResult
 
     /// Keeps an unmatched face for a while under `key`, so its owner can enrol without uploading again.
@@ -34,6 +38,7 @@ public protocol FaceStore: Sendable {
         approve: @escaping @Sendable (EnrolledFace, UserSearchResult, Double?) throws -> Void
     ) async throws -> UserRecord
 
+    /// The user with `id` and how many faces they have; nil when there is no such user.
     func user(id: String) async throws -> UserRecord?
 
     /// The highest similarity between `embedding` and any face of user `id` of `model` (−1…1); nil when the user
@@ -46,14 +51,21 @@ public protocol FaceStore: Sendable {
     /// Deletes expired enrollment keys and their embeddings; returns how many.
     func deleteExpiredEnrollmentKeys() async throws -> Int
 
+    /// The counts behind the store's gauges.
     func statistics(model: ModelIdentity) async throws -> StoreStatistics
 }
 
+/// What the store holds, for the `facematrix_users_enrolled`, `facematrix_faces_enrolled` and
+/// `facematrix_enrollment_keys_pending` gauges.
 public struct StoreStatistics: Sendable, Equatable {
+    /// Enrolled users, whatever the model of their faces.
     public var users: Int
+    /// Enrolled faces of the model asked about.
     public var faces: Int
+    /// Enrollment keys not yet expired, of every model.
     public var pendingEnrollmentKeys: Int
 
+    /// Makes the counts.
     public init(users: Int, faces: Int, pendingEnrollmentKeys: Int) {
         self.users = users
         self.faces = faces

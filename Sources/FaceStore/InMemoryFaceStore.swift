@@ -3,6 +3,9 @@ public import Foundation
 import Synchronization
 
 /// A store kept in memory, for fast tests of the service's logic. Not for production: nothing survives a restart.
+///
+/// Every operation runs under one mutex, so each is atomic and isolated; a write works on a copy of the state that
+/// replaces it only when every check passed. Search is exhaustive (every face of the model), not approximate.
 public final class InMemoryFaceStore: FaceStore {
     struct Face {
         let userID: String
@@ -19,14 +22,18 @@ public final class InMemoryFaceStore: FaceStore {
     private let state = Mutex(State())
     private let now: @Sendable () -> Date
 
+    /// - Parameter now: the clock that enrollment keys expire by (a controllable one in tests).
     public init(now: @escaping @Sendable () -> Date = { Date() }) {
         self.now = now
     }
 
+    /// Never refuses: memory is always there.
     public func checkAvailable() {}
 
+    /// Nothing to prepare: search is a linear scan.
     public func prepare(for model: ModelIdentity) async throws {}
 
+    /// The best two users by their best face of `model`, compared with every such face (cosine similarity, −1…1).
     public func searchUsers(similarTo embedding: Embedding, model: ModelIdentity) async throws -> UserSearchResult {
         state.withLock { Self.search(embedding, model: model, in: $0) }
     }
@@ -41,6 +48,7 @@ public final class InMemoryFaceStore: FaceStore {
         return UserSearchResult(best: first, runnerUp: second, gallerySize: gallery)
     }
 
+    /// The highest similarity (−1…1) between `embedding` and user `id`'s faces of `model`; nil when they have none.
     public func bestSimilarity(of embedding: Embedding, toUser id: String, model: ModelIdentity) async throws
         -> Double?
     {
@@ -50,12 +58,18 @@ public final class InMemoryFaceStore: FaceStore {
         }
     }
 
+    /// Keeps `face` under `key` until `expiresAt`; saving a key again replaces its face.
     public func saveEnrollmentKey(_ key: String, face: EnrolledFace, model: ModelIdentity, expiresAt: Date)
         async throws
     {
         state.withLock { $0.keys[key] = (face, model.key, expiresAt) }
     }
 
+    /// Creates the user with one face, atomically; `approve` runs under the lock, so it must not block.
+    ///
+    /// - Throws: `.enrollmentKeyNotFound` for a key that is unknown, expired, used or of another model; whatever
+    ///   `approve` throws; `.userAlreadyExists` for an email already registered (compared case-insensitively). Nothing
+    ///   is written then, and a key stays unconsumed.
     public func createUser(
         _ user: NewUser, face: FaceSource, model: ModelIdentity,
         approve: @escaping @Sendable (EnrolledFace, UserSearchResult) throws -> Void
@@ -78,6 +92,10 @@ public final class InMemoryFaceStore: FaceStore {
         }
     }
 
+    /// Adds a face to user `id`, atomically; `approve` runs under the lock, so it must not block.
+    ///
+    /// - Throws: `.userNotFound`; `.enrollmentKeyNotFound` for a key that is unknown, expired, used or of another
+    ///   model; whatever `approve` throws. Nothing is written then.
     public func addFace(
         toUser id: String, face: FaceSource, model: ModelIdentity,
         approve: @escaping @Sendable (EnrolledFace, UserSearchResult, Double?) throws -> Void
@@ -109,6 +127,7 @@ public final class InMemoryFaceStore: FaceStore {
         }
     }
 
+    /// The user and their face count (faces of every model); nil when there is no such user.
     public func user(id: String) async throws -> UserRecord? {
         state.withLock { state in
             state.users[id].map {
@@ -118,6 +137,7 @@ public final class InMemoryFaceStore: FaceStore {
         }
     }
 
+    /// Removes the user and every face of theirs; false when there is no such user.
     public func deleteUser(id: String) async throws -> Bool {
         state.withLock { state in
             guard state.users.removeValue(forKey: id) != nil else { return false }
@@ -126,6 +146,7 @@ public final class InMemoryFaceStore: FaceStore {
         }
     }
 
+    /// Removes the keys whose expiry is at or before `now()`; returns how many.
     public func deleteExpiredEnrollmentKeys() async throws -> Int {
         let now = now()
         return state.withLock { state in
@@ -135,6 +156,7 @@ public final class InMemoryFaceStore: FaceStore {
         }
     }
 
+    /// All users, the faces of `model`, and the keys of every model not yet expired by `now()`.
     public func statistics(model: ModelIdentity) async throws -> StoreStatistics {
         let now = now()
         return state.withLock { state in

@@ -1,12 +1,17 @@
 import Logging
 public import PostgresNIO
 
-/// One step of the schema's history. Steps are applied in order, each once, each in its own transaction.
+/// One step of the schema's history. Steps are applied in order, each once; the missing ones all in one transaction, so
+/// a failing step leaves the schema as it was.
 public struct Migration: Sendable {
+    /// The step's place in the history, strictly increasing; recorded in `schema_migrations`.
     public let version: Int
+    /// A short description, recorded beside the version.
     public let name: String
+    /// The SQL to run, in order.
     public let statements: [PostgresQuery]
 
+    /// Describes one step.
     public init(version: Int, name: String, statements: [PostgresQuery]) {
         self.version = version
         self.name = name
@@ -14,10 +19,15 @@ public struct Migration: Sendable {
     }
 }
 
+/// Why `migrate` refused to touch the schema. Not worth a retry: `prepareWhenReachable` stops at once.
 public enum MigrationError: Error, CustomStringConvertible {
+    /// The steps' versions do not strictly increase; this one is the first out of order.
     case outOfOrder(Int)
+    /// A newer build migrated the database past the newest step this one knows; it stops rather than run on a schema it
+    /// does not understand.
     case databaseIsNewer(applied: Int, known: Int)
 
+    /// One line for the operator.
     public var description: String {
         switch self {
         case .outOfOrder(let version): "migration \(version) is out of order"
@@ -32,7 +42,14 @@ extension Database {
     /// other instead of racing (the loser then finds nothing left to do).
     static let migrationLockKey: Int64 = 0x4661_6365_4d61_7478  // "FaceMatx"
 
-    /// Brings the schema up to the newest version; returns the versions it applied.
+    /// Brings the schema up to the newest version; returns the versions it applied (empty when it was current).
+    ///
+    /// Every missing step runs in one transaction that first takes a `pg_advisory_xact_lock`, so processes that start
+    /// together apply them once, one after the other. No deadline of its own: it waits for the pool.
+    ///
+    /// - Throws: `MigrationError` for steps out of order or a database at a version this build does not know;
+    ///   PostgresNIO's `PostgresTransactionError` when the server cannot be reached or a statement fails (nothing is
+    ///   applied then).
     @discardableResult
     public func migrate(_ migrations: [Migration] = Database.migrations) async throws -> [Int] {
         for (previous, next) in zip(migrations, migrations.dropFirst()) where next.version <= previous.version {

@@ -5,6 +5,10 @@ import PostgresNIO
 
 /// Enrollment keys: an unmatched face kept for a while, consumed once by an enrolment.
 extension PostgresFaceStore {
+    /// Stores the face's embedding, detection and quality under `key` until `expiresAt`.
+    ///
+    /// - Throws: `.dependencyUnavailable` (503/610) when the database is unreachable or slower than `operationTimeout`;
+    ///   `.internalError` (500) for any other database error, a key saved twice among them.
     public func saveEnrollmentKey(_ key: String, face: EnrolledFace, model: ModelIdentity, expiresAt: Date)
         async throws
     {
@@ -18,6 +22,10 @@ extension PostgresFaceStore {
         }
     }
 
+    /// Deletes the keys whose expiry has passed by the database's clock, with their embeddings; returns how many.
+    ///
+    /// - Throws: `.dependencyUnavailable` (503/610) when the database is unreachable or slow; `.internalError`
+    ///   otherwise.
     public func deleteExpiredEnrollmentKeys() async throws -> Int {
         try await perform {
             let rows = try await database.client.query(

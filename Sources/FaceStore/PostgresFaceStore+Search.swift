@@ -5,13 +5,20 @@ public import PostgresNIO
 
 /// Nearest-neighbour search over the faces (the HNSW index), and the gallery's counts.
 extension PostgresFaceStore {
+    /// Reads the `neighbours` nearest faces of `model` through the HNSW index and keeps each user's best. HNSW is an
+    /// approximate nearest-neighbour search, so a user is found only when one of their faces is among those read.
+    ///
+    /// - Throws: `.dependencyUnavailable` (503/610) when the database is unreachable or slow; `.internalError`
+    ///   otherwise.
     public func searchUsers(similarTo embedding: Embedding, model: ModelIdentity) async throws -> UserSearchResult {
         try await perform {
             try await database.client.withConnection { try await search(embedding, model: model, on: $0) }
         }
     }
 
-    /// The query the HNSW index serves: nearest faces of one model by cosine distance.
+    /// The query the HNSW index serves: the `limit` nearest faces of one model by cosine distance (`<=>`), with
+    /// similarity = 1 − distance (−1…1). Both sides are cast to `vector(dimension)`, the index's own expression, so
+    /// that the planner can use it; public so that a test can check the plan.
     public static func nearestFacesQuery(_ embedding: Embedding, model: ModelIdentity, limit: Int) -> PostgresQuery {
         let dimension = model.dimension
         return """
@@ -40,6 +47,11 @@ extension PostgresFaceStore {
         return UserSearchResult(best: first, runnerUp: second, gallerySize: gallerySize)
     }
 
+    /// The highest cosine similarity (−1…1) between `embedding` and user `id`'s faces of `model`, computed exactly over
+    /// all of them; nil when they have none.
+    ///
+    /// - Throws: `.dependencyUnavailable` (503/610) when the database is unreachable or slow; `.internalError`
+    ///   otherwise.
     public func bestSimilarity(of embedding: Embedding, toUser id: String, model: ModelIdentity) async throws
         -> Double?
     {
@@ -56,6 +68,10 @@ extension PostgresFaceStore {
         }
     }
 
+    /// All users, the faces of `model`, and the unexpired keys of every model, in one query.
+    ///
+    /// - Throws: `.dependencyUnavailable` (503/610) when the database is unreachable or slow; `.internalError`
+    ///   otherwise.
     public func statistics(model: ModelIdentity) async throws -> StoreStatistics {
         try await perform {
             let rows = try await database.client.query(

@@ -5,6 +5,14 @@ import PostgresNIO
 
 /// Users and their faces: enrolment (one at a time, under an advisory lock), look-up and erasure.
 extension PostgresFaceStore {
+    /// Creates the user with one face in one transaction, which takes the enrolment advisory lock
+    /// (`pg_advisory_xact_lock`) first: enrolments run one at a time, so `approve` sees every face enrolled before and
+    /// no two requests can enrol one face or consume one key side by side. A key is consumed in the same transaction.
+    ///
+    /// - Throws: `.enrollmentKeyNotFound` (404/606) for a key that is unknown, expired, used or of another model;
+    ///   whatever `approve` throws; `.userAlreadyExists` (409/608) for an email already registered
+    ///   (case-insensitively); `.dependencyUnavailable` (503/610) when the database is unreachable or slow. Nothing is
+    ///   written then.
     public func createUser(
         _ user: NewUser, face: FaceSource, model: ModelIdentity,
         approve: @escaping @Sendable (EnrolledFace, UserSearchResult) throws -> Void
@@ -30,6 +38,11 @@ extension PostgresFaceStore {
         }
     }
 
+    /// Adds a face to user `id` in one transaction under the enrolment advisory lock, as `createUser`; `approve` also
+    /// sees the user's own best similarity to the face (−1…1; nil when they have no face of `model`).
+    ///
+    /// - Throws: `.userNotFound` (404/607); `.enrollmentKeyNotFound` (404/606); whatever `approve` throws;
+    ///   `.dependencyUnavailable` (503/610) when the database is unreachable or slow. Nothing is written then.
     public func addFace(
         toUser id: String, face: FaceSource, model: ModelIdentity,
         approve: @escaping @Sendable (EnrolledFace, UserSearchResult, Double?) throws -> Void
@@ -56,12 +69,20 @@ extension PostgresFaceStore {
         }
     }
 
+    /// The user and their face count (faces of every model); nil when there is no such user.
+    ///
+    /// - Throws: `.dependencyUnavailable` (503/610) when the database is unreachable or slow; `.internalError`
+    ///   otherwise.
     public func user(id: String) async throws -> UserRecord? {
         try await perform {
             try await database.client.withConnection { try await fetchUser(id: id, on: $0) }
         }
     }
 
+    /// Deletes the user; their faces go with them (`ON DELETE CASCADE`). False when there is no such user.
+    ///
+    /// - Throws: `.dependencyUnavailable` (503/610) when the database is unreachable or slow; `.internalError`
+    ///   otherwise.
     public func deleteUser(id: String) async throws -> Bool {
         try await perform {
             let rows = try await database.client.query(

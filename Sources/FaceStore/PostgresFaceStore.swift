@@ -3,11 +3,17 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// The face store on PostgreSQL + pgvector: users, faces (an HNSW cosine index per model) and enrollment keys.
-/// All values travel as bound parameters.
+/// The face store on PostgreSQL + pgvector: users, faces (a partial HNSW index with `vector_cosine_ops` per model) and
+/// enrollment keys. All values travel as bound parameters.
+///
+/// Every request-time operation is bounded by `operationTimeout` and goes through `breaker`; failures are translated
+/// into the error contract: an unreachable, overloaded or slow database becomes `.dependencyUnavailable` (HTTP 503,
+/// error_code 610), a registered email `.userAlreadyExists` (409/608), any other database error `.internalError` (500).
 public struct PostgresFaceStore: FaceStore {
+    /// The connection pools every operation goes through.
     public let database: Database
-    /// Any single database operation longer than this is treated as the database being unavailable.
+    /// Any single database operation longer than this is treated as the database being unavailable (503, and the
+    /// circuit breaker opens).
     public var operationTimeout: Duration = .seconds(5)
     /// The same for `prepare`, which may build an index over the whole gallery.
     public var preparationTimeout: Duration = .seconds(300)
@@ -19,6 +25,8 @@ public struct PostgresFaceStore: FaceStore {
     /// Serialises enrollments, so two requests can never enrol the same face (or consume one key) side by side.
     static let enrollmentLockKey: Int64 = 0x4661_6365_456e_726c  // "FaceEnrl"
 
+    /// A store on `database`, with a circuit breaker whose probe connects outside the pool and, once the database
+    /// answers, replaces the pool (which may still be backing off).
     public init(database: Database) {
         self.database = database
         // The probe goes around the pool, which may still be backing off, and a pool that has been failing is
@@ -31,10 +39,18 @@ public struct PostgresFaceStore: FaceStore {
 
     var logger: Logger { database.logger }
 
+    /// Throws `.dependencyUnavailable` (503/610) while the circuit breaker is open; contacts nothing.
     public func checkAvailable() throws {
         try breaker.check()
     }
 
+    /// Applies the migrations, then creates `model`'s partial HNSW index over `embedding::vector(dimension)` if it is
+    /// missing, under the migration advisory lock so that starting processes take turns. The index build bypasses the
+    /// breaker and is bounded by `preparationTimeout`; the migrations have no deadline.
+    ///
+    /// - Throws: `MigrationError`; `.internalError` when the model key has characters other than ASCII letters, digits
+    ///   and `-_.@`, or the dimension is outside 1…16,000; `.dependencyUnavailable` when the index is not built in
+    ///   time; PostgresNIO's errors otherwise.
     public func prepare(for model: ModelIdentity) async throws {
         try await database.migrate()
         // One partial HNSW index per model: the column holds vectors of any dimension, an index needs one.

@@ -7,8 +7,10 @@
 /// `limits.maxBytes`, then the magic bytes, then the header's dimensions against `limits.maxPixels`. Only then is
 /// pixel memory allocated.
 public struct ImageDecoder: Sendable {
+    /// The byte and pixel limits every probe and decode enforces.
     public var limits: ImageLimits
 
+    /// Creates a decoder with the given limits (10 MB and 40 megapixels by default).
     public init(limits: ImageLimits = .init()) {
         self.limits = limits
     }
@@ -24,6 +26,8 @@ public struct ImageDecoder: Sendable {
     ///     needed. PNG, WebP and HEIF images are always decoded at full size. `nil` decodes at full size; values
     ///     below 1 select the smallest scale.
     /// - Returns: The upright pixels plus what is needed to map coordinates back to the stored image.
+    /// - Throws: `ImageDecodingError`: `.empty`, `.tooManyBytes`, `.unsupportedFormat` or `.tooManyPixels` from the
+    ///   checks above; `.corrupt`, `.truncated` or `.animated` from the codec.
     public func decode(_ bytes: UnsafeRawBufferPointer, maxWorkingSide: Int? = nil) throws(ImageDecodingError)
         -> DecodedImage
     {
@@ -43,6 +47,8 @@ public struct ImageDecoder: Sendable {
     /// Decodes an image held in any byte collection, such as `[UInt8]`, `ArraySlice<UInt8>` or `Data`.
     ///
     /// Contiguous collections are decoded in place; others are copied once (after the byte limit is checked).
+    ///
+    /// - Throws: `ImageDecodingError`, as the `UnsafeRawBufferPointer` overload does.
     public func decode(_ bytes: some Collection<UInt8>, maxWorkingSide: Int? = nil) throws(ImageDecodingError)
         -> DecodedImage
     {
@@ -58,6 +64,9 @@ public struct ImageDecoder: Sendable {
     ///
     /// A PNG may place its eXIf chunk after the image data (rare, but allowed); a probe stops before the image data
     /// and then reports orientation 1, while `decode` reads the whole file and applies it.
+    ///
+    /// - Throws: `ImageDecodingError`: `.empty`, `.tooManyBytes` or `.unsupportedFormat` from the checks, `.corrupt`
+    ///   or `.truncated` for a header that cannot be read.
     public func probe(_ bytes: UnsafeRawBufferPointer) throws(ImageDecodingError) -> ImageHeader {
         let format = try checkedFormat(of: bytes)
         switch format {
@@ -73,6 +82,8 @@ public struct ImageDecoder: Sendable {
     }
 
     /// Reads the format, stored dimensions and EXIF orientation of an image held in any byte collection.
+    ///
+    /// - Throws: `ImageDecodingError`, as the `UnsafeRawBufferPointer` overload does.
     public func probe(_ bytes: some Collection<UInt8>) throws(ImageDecodingError) -> ImageHeader {
         try withContiguousBytes(bytes) { buffer throws(ImageDecodingError) in
             try probe(buffer)

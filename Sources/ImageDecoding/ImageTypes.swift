@@ -1,7 +1,9 @@
 /// An 8-bit RGB raster with interleaved samples (`R, G, B, R, G, B, …`), stored row by row from the top-left
 /// pixel, without row padding.
 public struct RGBImage: Sendable, Equatable {
+    /// Width in pixels.
     public let width: Int
+    /// Height in pixels.
     public let height: Int
     /// Exactly `3 * width * height` bytes.
     public var pixels: [UInt8]
@@ -25,6 +27,7 @@ public struct ImageLimits: Sendable, Equatable {
     /// Largest accepted stored `width * height`, regardless of any DCT scaling requested for the decode.
     public var maxPixels: Int
 
+    /// Creates limits; the defaults are 10 MB and 40 megapixels.
     public init(maxBytes: Int = 10_000_000, maxPixels: Int = 40_000_000) {
         self.maxBytes = maxBytes
         self.maxPixels = maxPixels
@@ -33,13 +36,17 @@ public struct ImageLimits: Sendable, Equatable {
 
 /// An encoded image format, identified from the leading magic bytes only (never from a file name or MIME type).
 public enum ImageFormat: Sendable, Equatable, CaseIterable {
+    /// JPEG, starting with `FF D8 FF`.
     case jpeg
+    /// PNG, starting with the signature `89 50 4E 47 0D 0A 1A 0A`.
     case png
+    /// WebP: a RIFF container of form type `WEBP`.
     case webp
     /// HEIF still images: HEIC (HEVC) as phones write them, and the other codings libheif reads (AVIF).
     case heif
 }
 
+/// Why an image could not be probed or decoded.
 public enum ImageDecodingError: Error, Equatable, Sendable {
     /// The input holds no bytes.
     case empty
@@ -59,6 +66,7 @@ public enum ImageDecodingError: Error, Equatable, Sendable {
 
 /// What an image's header says, read without decoding any pixels.
 public struct ImageHeader: Sendable, Equatable {
+    /// The format identified from the magic bytes.
     public var format: ImageFormat
     /// Width as stored in the file, before EXIF orientation is applied.
     public var width: Int
@@ -67,6 +75,7 @@ public struct ImageHeader: Sendable, Equatable {
     /// EXIF orientation tag value, 1...8; 1 when the tag is absent or invalid.
     public var exifOrientation: Int
 
+    /// Creates a header from its parts.
     public init(format: ImageFormat, width: Int, height: Int, exifOrientation: Int) {
         self.format = format
         self.width = width
@@ -84,6 +93,7 @@ public struct ImageHeader: Sendable, Equatable {
 public struct DecodedImage: Sendable, Equatable {
     /// The upright pixels: EXIF orientation is already applied and DCT scaling, if any, is included.
     public var image: RGBImage
+    /// The format the image was decoded from.
     public var format: ImageFormat
     /// Width as stored in the file, before scaling and orientation.
     public var originalWidth: Int
@@ -97,6 +107,7 @@ public struct DecodedImage: Sendable, Equatable {
     /// so an upright point `p` in `image` corresponds to `p / decodeScale` in the upright full-size picture.
     public var decodeScale: Double
 
+    /// Creates a decode result from its parts.
     public init(
         image: RGBImage, format: ImageFormat, originalWidth: Int, originalHeight: Int, exifOrientation: Int,
         decodeScale: Double

@@ -15,7 +15,11 @@ public final class ONNXRuntimeEnvironment: @unchecked Sendable {
         return getVersion().map { String(cString: $0) } ?? "unknown"
     }
 
-    /// The environment, created on first use. Throws when the library cannot provide the C API these headers need.
+    /// The environment, created on first use.
+    ///
+    /// - Throws: `ONNXRuntimeError.apiUnavailable` when the loaded library does not provide the C API version these
+    ///   headers need (`ORT_API_VERSION`), `.runtime` when `CreateEnv` fails. The outcome of the first call is kept:
+    ///   a failure is thrown again on every later call.
     public static func shared() throws(ONNXRuntimeError) -> ONNXRuntimeEnvironment {
         switch sharedResult {
         case .success(let environment): return environment

@@ -4,12 +4,16 @@ public enum ONNXRuntimeError: Error, Equatable, Sendable, CustomStringConvertibl
     case apiUnavailable(requestedVersion: Int)
     /// ONNX Runtime returned a status; `code` is its `OrtErrorCode`.
     case runtime(code: Int, message: String)
+    /// A feed names an input the model does not declare; the payload is that name.
     case unknownInput(String)
+    /// An output was requested that the model does not declare; the payload is that name.
     case unknownOutput(String)
     /// A tensor's element count does not match the product of its shape.
     case shapeMismatch(name: String, shape: [Int], elementCount: Int)
+    /// An output is not float32; `type` is ONNX's `TensorProto.DataType` number.
     case unsupportedElementType(name: String, type: Int)
 
+    /// A one-line message for logs.
     public var description: String {
         switch self {
         case .apiUnavailable(let version):

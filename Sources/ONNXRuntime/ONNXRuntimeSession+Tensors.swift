@@ -40,6 +40,7 @@ extension ONNXRuntimeSession {
         }
     }
 
+    /// Calls `Run` with the prepared input values and copies out the named outputs.
     func runSession(
         inputNames: [String],
         inputValues: [OpaquePointer?],
@@ -70,6 +71,7 @@ extension ONNXRuntimeSession {
         return results
     }
 
+    /// Copies a float32 `OrtValue` into a `Tensor`.
     func copyTensor(_ value: OpaquePointer?, name: String) throws(ONNXRuntimeError) -> Tensor {
         var info: OpaquePointer?
         try check(api, api.pointee.GetTensorTypeAndShape(value, &info))

@@ -7,7 +7,9 @@ public import FaceMatrixCore
 
 /// A loaded model. `OrtSession::Run` is thread-safe, so one session serves concurrent callers.
 public final class ONNXRuntimeSession: @unchecked Sendable {
+    /// The model's declared inputs, in graph order; `-1` marks a dynamic axis.
     public let inputs: [TensorInfo]
+    /// The model's declared outputs, in graph order; `-1` marks a dynamic axis.
     public let outputs: [TensorInfo]
 
     let environment: ONNXRuntimeEnvironment
@@ -15,6 +17,14 @@ public final class ONNXRuntimeSession: @unchecked Sendable {
     let memoryInfo: OpaquePointer
     var api: UnsafePointer<OrtApi> { environment.api }
 
+    /// Loads a model through the ONNX Runtime C API (`CreateSession`), to run on the CPU.
+    ///
+    /// - Parameters:
+    ///   - environment: The process's environment, `ONNXRuntimeEnvironment.shared()`.
+    ///   - modelPath: Path of the .onnx file.
+    ///   - options: Threads and graph optimisation.
+    /// - Throws: `ONNXRuntimeError.runtime` when ONNX Runtime cannot apply the options, or read, check or
+    ///   optimise the model.
     public init(
         environment: ONNXRuntimeEnvironment,
         modelPath: String,
@@ -56,6 +66,14 @@ public final class ONNXRuntimeSession: @unchecked Sendable {
     }
 
     /// Runs the model on float32 inputs and returns the requested outputs (all outputs when `outputNames` is nil).
+    ///
+    /// Inputs are lent to ONNX Runtime without copying; outputs are copied into new tensors.
+    ///
+    /// - Parameter feeds: Input tensors by input name; each one's `values.count` must equal the product of its shape.
+    /// - Returns: The requested outputs by name, with the shapes the run produced.
+    /// - Throws: `ONNXRuntimeError.unknownInput` / `.unknownOutput` for a name the model does not declare,
+    ///   `.shapeMismatch` for a feed whose values do not fill its shape, `.unsupportedElementType` for an output
+    ///   that is not float32, and `.runtime` when `Run` fails (a missing input, a shape the model rejects).
     public func run(_ feeds: [String: Tensor], outputNames: [String]? = nil) throws(ONNXRuntimeError) -> [String:
         Tensor]
     {

@@ -5,9 +5,11 @@ import FaceMatrixCore
     import Glibc
 #endif
 
-/// What ONNX Runtime says about a session: its inputs and outputs, with shapes and element types.
+/// Which end of a session `describe` lists: its inputs or its outputs.
 enum Side { case input, output }
 
+/// Applies `options` to ONNX Runtime session options: thread counts, `session.intra_op.allow_spinning` and the graph
+/// optimisation level.
 func configure(
     _ sessionOptions: OpaquePointer?,
     with options: SessionOptions,
@@ -30,6 +32,7 @@ func configure(
     try check(api, api.pointee.SetSessionGraphOptimizationLevel(sessionOptions, level))
 }
 
+/// What ONNX Runtime says about a session's inputs or outputs: names, shapes and element types, in graph order.
 func describe(_ session: OpaquePointer, api: UnsafePointer<OrtApi>, side: Side) throws(ONNXRuntimeError)
     -> [TensorInfo]
 {
@@ -66,6 +69,7 @@ func describe(_ session: OpaquePointer, api: UnsafePointer<OrtApi>, side: Side) 
     return infos
 }
 
+/// The dimensions (`-1` for a dynamic axis) and ONNX element type number of an `OrtTensorTypeAndShapeInfo`.
 func shapeAndType(of info: OpaquePointer?, api: UnsafePointer<OrtApi>) throws(ONNXRuntimeError) -> ([Int], Int) {
     var rank = 0
     try check(api, api.pointee.GetDimensionsCount(info, &rank))

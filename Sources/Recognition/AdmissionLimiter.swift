@@ -8,8 +8,10 @@ import Synchronization
 ///
 /// The expected wait of the k-th waiter is k × (mean analysis time) / concurrency, the mean an exponentially
 /// weighted average (weight 0.2) of the analyses that finished, so it follows load and photo sizes within a few
-/// requests.
+/// requests. Waiters are admitted first come, first served; all state is behind one mutex, so one limiter serves
+/// every request.
 public final class AdmissionLimiter: Sendable {
+    /// Analyses that may run at the same time (at least 1).
     public let concurrency: Int
     /// A hard cap on waiters whatever the estimate says, so that memory stays bounded.
     public let queueLimit: Int
@@ -48,7 +50,13 @@ public final class AdmissionLimiter: Sendable {
         self.state = Mutex(State(serviceSeconds: max(initialServiceTime.seconds, 0)))
     }
 
-    /// Runs `operation` when a slot is free; throws `.dependencyUnavailable` when the wait would exceed the budget.
+    /// Runs `operation` once a slot is free, and frees the slot when it ends, thrown or not.
+    ///
+    /// A waiting caller waits for a slot even when its task is cancelled.
+    ///
+    /// - Throws: `.dependencyUnavailable("busy", retryAfterSeconds:)` (HTTP 503, error_code 610, Retry-After the
+    ///   expected wait rounded up, 1…3600 s) when that wait exceeds `waitBudget` or `queueLimit` photos already wait;
+    ///   otherwise whatever `operation` throws.
     public func run<Result: Sendable>(_ operation: () async throws -> Result) async throws -> Result {
         try await acquire()
         let started = ContinuousClock.now

@@ -5,13 +5,17 @@ public import Foundation
 
 /// Open-set identification: who is in the photo, or an enrollment key for a stranger.
 extension RecognitionService {
+    /// The answer to "who is this?" for the photo's main face: open-set identification against the gallery.
     public struct Recognition: Sendable {
+        /// Match or no match, with the best candidate either way when there is one.
         public var decision: IdentificationDecision
         /// The matched user, when there is one.
         public var user: User?
+        /// The photo's main face, the one looked up.
         public var face: AnalyzedFace
+        /// Every face found in the photo, the main face included.
         public var facesDetected: Int
-        /// The similarity a match needed.
+        /// The similarity (−1…1) a match needed: the caller's, or the policy's for this gallery size.
         public var threshold: Double
         /// The open-set FAR `threshold` was set for; nil when a fixed threshold (the operator's or the caller's)
         /// was used.
@@ -22,11 +26,18 @@ extension RecognitionService {
         public var enrollmentKey: (id: String, expiresAt: Date)?
         /// For an unmatched face: the enrolment quality minimums it misses (then it gets no key); empty otherwise.
         public var qualityShortfalls: [String] = []
+        /// How long each stage of the pipeline took.
         public var timings: StageTimings
     }
 
     /// Finds who is in the photo. No face → `.faceNotDetected`; nobody matching → an enrollment key when the face
     /// is good enough to enrol (a key that enrolment would refuse helps nobody), else what it misses.
+    ///
+    /// - Parameter override: a caller's threshold in place of the policy's; it must lie in
+    ///   `configuration.allowedThresholds`, and the margin still applies.
+    /// - Throws: `.validationFailed` (400/605) for an override outside the allowed range; `.faceNotDetected` (400/601);
+    ///   `.invalidImage` (400/602) or `.imageTooLarge` (413/603); `.dependencyUnavailable` (503/610) when busy or the
+    ///   store is unreachable.
     public func recognise(image: [UInt8], threshold override: Double? = nil) async throws -> Recognition {
         try checkThreshold(override)
         let (analysis, face, embedding) = try await analyzeMainFace(image)
@@ -45,6 +56,8 @@ extension RecognitionService {
     /// The enrolled user whose face the photo's main face already is (similarity at or above the duplicate
     /// threshold that refuses enrolling it again), with the similarity; nil when there is none. Issues no key:
     /// this is for tools that must tell "already enrolled" from "a new person" (`facematrix enrol-folder`).
+    ///
+    /// - Throws: `.faceNotDetected` (400/601), the photo's own errors, or `.dependencyUnavailable` (503/610).
     public func enrolledUser(matching image: [UInt8]) async throws -> (user: User, similarity: Double)? {
         let (_, _, embedding) = try await analyzeMainFace(image)
         let search = try await store.searchUsers(similarTo: embedding, model: model)
@@ -57,7 +70,9 @@ extension RecognitionService {
 
     /// One face of a group photo and who it is.
     public struct FaceIdentification: Sendable {
+        /// The face, its box and landmarks in the photo's pixels.
         public var face: AnalyzedFace
+        /// Match or no match, with the best candidate either way when there is one.
         public var decision: IdentificationDecision
         /// The matched user, when there is one.
         public var user: User?
@@ -73,16 +88,23 @@ extension RecognitionService {
         public var faces: [FaceIdentification]
         /// All faces found, including those beyond the requested number.
         public var facesDetected: Int
+        /// The similarity (−1…1) a match needed: the caller's, or the policy's for this gallery size.
         public var threshold: Double
+        /// The open-set FAR `threshold` was set for; nil when a fixed threshold was used.
         public var targetFalseAcceptRate: Double?
+        /// Enrolled users of this model.
         public var gallerySize: Int
+        /// How long each stage of the pipeline took.
         public var timings: StageTimings
     }
 
     /// Finds who each of the photo's most prominent faces is (main face first; at most
-    /// `configuration.maximumFacesPerPhoto`). Unmatched faces
-    /// that meet the enrolment quality minimums get an enrollment key each; the others say what they miss,
-    /// because a key that enrolment would refuse helps nobody. No face → `.faceNotDetected`.
+    /// `configuration.maximumFacesPerPhoto`). Unmatched faces that meet the enrolment quality minimums get an
+    /// enrollment key each; the others say what they miss, because a key that enrolment would refuse helps nobody.
+    /// No face → `.faceNotDetected`.
+    ///
+    /// - Parameter override: a caller's threshold in place of the policy's, as in `recognise`.
+    /// - Throws: as `recognise`.
     public func recogniseEveryFace(image: [UInt8], threshold override: Double? = nil) async throws
         -> GroupRecognition
     {

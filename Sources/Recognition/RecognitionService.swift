@@ -6,13 +6,21 @@ import Metrics
 
 /// The product's use cases: recognise a face, enrol a person (from an enrollment key or a photo), add a face,
 /// look up and erase a user.
+///
+/// A value of `Sendable` parts: one instance serves every request concurrently. Similarities are cosine similarities of
+/// the model's embeddings, −1…1; failures are `FaceMatrixError`s, each with its HTTP status and error_code.
 public struct RecognitionService: Sendable {
+    /// How the service decides and enrols: the identification policy, the 1:1 threshold, the enrolment quality minimums
+    /// and the enrollment keys' lifetime.
     public struct Configuration: Sendable {
+        /// The open-set identification rule: the match threshold for each gallery size (from the target FAR), the
+        /// margin, and the duplicate threshold enrolment refuses at.
         public var policy: IdentificationPolicy
         /// How long an unmatched face is kept for its owner to enrol.
         public var enrollmentKeyLifetime: Duration
         /// The thresholds a caller may ask for instead of the calibrated one.
         public var allowedThresholds: ClosedRange<Double>
+        /// The minimums a face must meet to be enrolled, and to be offered an enrollment key.
         public var quality: QualityRequirements
         /// 1:1 verification: same person when the similarity reaches this (the model's calibrated threshold; for an
         /// uncalibrated model, the operator's fixed threshold).
@@ -20,12 +28,17 @@ public struct RecognitionService: Sendable {
         /// Faces of a group photo looked up at most (the most prominent ones); each costs an embedding and a search.
         public var maximumFacesPerPhoto: Int
 
+        /// Faces of a group photo looked up at most, by default.
         public static let defaultMaximumFacesPerPhoto = 10
         /// How long an unmatched face is kept for an enrolment without a second upload.
         public static let defaultEnrollmentKeyLifetime: Duration = .seconds(15 * 60)
         /// The per-request thresholds a caller may ask for.
         public static let defaultAllowedThresholds: ClosedRange<Double> = 0.3...0.95
 
+        /// - Parameters:
+        ///   - verificationThreshold: the model's calibrated 1:1 threshold; nil takes the policy's fixed threshold, or
+        ///     else 1, at which practically nobody is verified.
+        ///   - maximumFacesPerPhoto: raised to 1 when lower.
         public init(
             policy: IdentificationPolicy, enrollmentKeyLifetime: Duration = defaultEnrollmentKeyLifetime,
             allowedThresholds: ClosedRange<Double> = defaultAllowedThresholds,
@@ -41,12 +54,17 @@ public struct RecognitionService: Sendable {
         }
     }
 
+    /// Turns photos into faces and embeddings: the pipeline, or a stand-in in tests.
     public let analyzer: any FaceAnalyzer
+    /// The gallery, the users and the pending enrollment keys.
     public let store: any FaceStore
+    /// The thresholds and enrolment rules.
     public let configuration: Configuration
+    /// Bounds concurrent analyses; refuses a photo that would wait too long (503) before any work is done on it.
     public let limiter: AdmissionLimiter
     let now: @Sendable () -> Date
 
+    /// - Parameter now: the clock enrollment keys' expiry is set by (a controllable one in tests).
     public init(
         analyzer: any FaceAnalyzer, store: any FaceStore, configuration: Configuration, limiter: AdmissionLimiter,
         now: @escaping @Sendable () -> Date = { Date() }
@@ -58,6 +76,7 @@ public struct RecognitionService: Sendable {
         self.now = now
     }
 
+    /// The embedder's identity: every search and enrolment stays among the faces of this model.
     public var model: ModelIdentity { analyzer.model }
 
     func faceSource(for input: FaceInput) async throws -> FaceSource {

@@ -99,13 +99,18 @@ import Testing
 
                 try expectError(
                     try await client.send(
-                        "/api/v1/verify", multipart: .image(Self.obamaAgain, extra: ["user_id": "usr_unknown"])),
+                        "/api/v1/verify",
+                        multipart: .image(
+                            Self.obamaAgain, extra: ["user_id": "usr_" + String(repeating: "0", count: 32)])),
                     status: .notFound, code: 607, slug: "user_not_found")
-                // A NUL byte once reached PostgreSQL and came back as a 500.
-                try expectError(
-                    try await client.send(
-                        "/api/v1/verify", multipart: .image(Self.obamaAgain, extra: ["user_id": "usr_a\u{0}b"])),
-                    status: .notFound, code: 607, slug: "user_not_found")
+                // Ids outside the documented form are refused as such (a NUL byte once reached PostgreSQL and came
+                // back as a 500).
+                for malformed in ["usr_unknown", "usr_a\u{0}b"] {
+                    try expectError(
+                        try await client.send(
+                            "/api/v1/verify", multipart: .image(Self.obamaAgain, extra: ["user_id": malformed])),
+                        status: .badRequest, code: 605, slug: "validation_failed")
+                }
                 try expectError(
                     try await client.send("/api/v1/verify", multipart: .image(Self.obamaAgain)),
                     status: .badRequest, code: 605, slug: "validation_failed")

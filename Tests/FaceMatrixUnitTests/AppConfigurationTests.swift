@@ -1,3 +1,4 @@
+import FaceMatrixConfiguration
 import FaceMatrixCore
 import FaceMatrixServer
 import Logging
@@ -73,6 +74,21 @@ import Testing
         let fixed = try AppConfiguration(environment: environment).recognition.policy(calibrated: calibrated)
         #expect(fixed.threshold(forGallerySize: 1) == 0.6 && fixed.threshold(forGallerySize: 100_000) == 0.6)
         #expect(fixed.margin == 0.05)
+        // Blank is unset, as for every variable: it once read as a fixed threshold of 0, matching every stranger.
+        environment["FACEMATRIX_MATCH_THRESHOLD"] = "  "
+        environment["FACEMATRIX_MATCH_MARGIN"] = ""
+        let blank = try AppConfiguration(environment: environment).recognition.policy(calibrated: calibrated)
+        #expect(blank.fixedThreshold == nil && blank.margin == 0)
+        #expect(blank.threshold(forGallerySize: 866) == loose.threshold(forGallerySize: 866))
+        #expect(throws: AppConfiguration.InvalidValue.self) {
+            try AppConfiguration(environment: environment).recognition.policy(calibrated: nil)
+        }
+    }
+
+    @Test func aBlankCacheVariableIsUnset() {
+        #expect(
+            PipelineSettings.cacheDirectory(environment: ["FACEMATRIX_CACHE": " ", "HOME": "/home/a"])
+                == "/home/a/.cache/facematrix")
     }
 
     @Test func anUncalibratedModelNeedsAFixedThreshold() throws {
