@@ -78,4 +78,26 @@ import Testing
         let norm = batched.values.reduce(0) { $0 + $1 * $1 }.squareRoot()
         #expect(abs(norm - 1) < 1e-5)
     }
+
+    /// Quality sizes are in the photo's pixels also when the photo was reduced for detection (a PNG has no scaled
+    /// decoding): the same face six times larger reports a face six times larger. They were once divided by the
+    /// decode scale only, and a large PNG's face looked `reduction` times too small to enrol.
+    @Test func qualitySizesAreInThePhotosPixelsAfterAReduction() async throws {
+        let photo = try ImageDecoder().decode(TestData.bytes("face_recognition/examples/obama-240p.jpg")).image
+        let factor = 6
+        let large = ImageMath.remapped(photo, width: photo.width * factor, height: photo.height * factor) { x, y in
+            (x / factor, y / factor)
+        }
+        let png = try Encoders.png(large.pixels, width: large.width, height: large.height, options: .init())
+        let small = try #require(
+            try await TestModels.pipeline.analyze(
+                try TestData.bytes("face_recognition/examples/obama-240p.jpg"), embedding: .none
+            ).faces.first)
+        let big = try #require(try await TestModels.pipeline.analyze(png, embedding: .none).faces.first)
+        #expect(max(large.width, large.height) > 2 * 1280, "the photo must be reduced for this test to mean anything")
+        let ratio = big.quality.faceSize / small.quality.faceSize
+        #expect(abs(ratio - Double(factor)) < 0.15 * Double(factor), "face size ratio \(ratio)")
+        let eyes = big.quality.interocularDistance / small.quality.interocularDistance
+        #expect(abs(eyes - Double(factor)) < 0.15 * Double(factor), "eye distance ratio \(eyes)")
+    }
 }
