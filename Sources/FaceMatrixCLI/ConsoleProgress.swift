@@ -41,7 +41,7 @@ final class StopRequest: Sendable {
 final class ProgressReport: Sendable {
     private struct State {
         var done: Int
-        var counts: [EnrolmentOutcome: Int] = [:]
+        var counts: [EnrollmentOutcome: Int] = [:]
         var lastDecile = -1
     }
 
@@ -55,7 +55,7 @@ final class ProgressReport: Sendable {
         if done > 0 { printError("resuming: \(done) of \(total) photos were done before") }
     }
 
-    func advance(_ outcome: EnrolmentOutcome) {
+    func advance(_ outcome: EnrollmentOutcome) {
         let line: String? = state.withLock { state in
             state.done += 1
             state.counts[outcome, default: 0] += 1
@@ -76,7 +76,7 @@ final class ProgressReport: Sendable {
         let width = 30
         let filled = total > 0 ? min(width, state.done * width / total) : width
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        let counts = EnrolmentOutcome.allCases.compactMap { outcome in
+        let counts = EnrollmentOutcome.allCases.compactMap { outcome in
             state.counts[outcome].map { "\(outcome.rawValue) \($0)" }
         }
         return "[\(bar)] \(state.done)/\(total)  " + counts.joined(separator: " · ")

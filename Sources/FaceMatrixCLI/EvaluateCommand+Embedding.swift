@@ -16,7 +16,7 @@ extension EvaluateCommand {
         case noFace = "without a face"
     }
 
-    func embedAll(_ dataset: LabelledDataset, with pipeline: FacePipeline, into cacheFile: URL) async throws
+    func embedAll(_ dataset: LabelledDataset, with pipeline: FaceAnalysisPipeline, into cacheFile: URL) async throws
         -> [EmbeddedPhoto]
     {
         var photos: [EmbeddedPhoto] = []
@@ -54,7 +54,8 @@ extension EvaluateCommand {
         let kind: Miss
     }
 
-    static func embed(_ photo: LabelledDataset.Photo, in dataset: LabelledDataset, with pipeline: FacePipeline) async
+    static func embed(_ photo: LabelledDataset.Photo, in dataset: LabelledDataset, with pipeline: FaceAnalysisPipeline)
+        async
         -> Result<EmbeddedPhoto, MissError>
     {
         guard let bytes = try? readFile(dataset.url(of: photo).path) else { return .failure(MissError(kind: .missing)) }

@@ -12,7 +12,7 @@ struct PipelineOptions: ParsableArguments {
 
     /// - Parameter intraOpThreads: threads per network run; by default all cores, since the commands that
     ///   handle one photo at a time are faster when each network uses every core.
-    func makePipeline(intraOpThreads: Int = PipelineSettings.processorCount) throws -> FacePipeline {
+    func makePipeline(intraOpThreads: Int = PipelineSettings.processorCount) throws -> FaceAnalysisPipeline {
         try settings(intraOpThreads: intraOpThreads).makePipeline(environment: ONNXRuntimeEnvironment.shared()).0
     }
 
@@ -93,7 +93,7 @@ struct CompareCommand: AsyncParsableCommand {
         }
     }
 
-    private func mainEmbedding(of path: String, pipeline: FacePipeline) async throws -> Embedding {
+    private func mainEmbedding(of path: String, pipeline: FaceAnalysisPipeline) async throws -> Embedding {
         let analysis = try await pipeline.analyze(try readFile(path), embedding: .main)
         guard let embedding = analysis.faces.first?.embedding else {
             throw CommandFailure("\(path): \(FaceMatrixError.faceNotDetected.message)")
@@ -122,7 +122,7 @@ struct AnalysisReport: Encodable {
         case timingsMs = "timings_ms"
     }
 
-    init(_ analysis: FaceAnalysis, pipeline: FacePipeline, includeEmbeddings: Bool) {
+    init(_ analysis: FaceAnalysis, pipeline: FaceAnalysisPipeline, includeEmbeddings: Bool) {
         image = ["width": analysis.imageWidth, "height": analysis.imageHeight]
         faces = analysis.faces.map {
             Face(

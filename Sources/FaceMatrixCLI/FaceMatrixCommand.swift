@@ -7,7 +7,7 @@ struct FaceMatrixCommand: AsyncParsableCommand {
         abstract: "Face recognition service: detect, embed and recognise faces.",
         subcommands: [
             ServeCommand.self, DetectCommand.self, EmbedCommand.self, CompareCommand.self, EvaluateCommand.self,
-            EnrolFolderCommand.self, KeysCommand.self,
+            EnrollFolderCommand.self, KeysCommand.self,
         ],
         defaultSubcommand: ServeCommand.self
     )

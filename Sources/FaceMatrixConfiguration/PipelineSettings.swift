@@ -123,7 +123,7 @@ public struct PipelineSettings: Sendable {
     ///
     /// - Throws: `ModelLoadingError` for a missing, damaged or incompatible model; `ONNXRuntimeError` when ONNX Runtime
     ///   cannot load one.
-    public func makePipeline(environment: ONNXRuntimeEnvironment) throws -> (FacePipeline, ONNXRuntimeBackend) {
+    public func makePipeline(environment: ONNXRuntimeEnvironment) throws -> (FaceAnalysisPipeline, ONNXRuntimeBackend) {
         try makePipeline(models: try loadModels(), environment: environment)
     }
 
@@ -133,7 +133,7 @@ public struct PipelineSettings: Sendable {
     /// - Throws: `ONNXRuntimeError` when ONNX Runtime cannot load a model; `ModelLoadingError` when the embedder's
     ///   manifest lacks what the pipeline needs.
     public func makePipeline(models: FaceModels, environment: ONNXRuntimeEnvironment) throws -> (
-        FacePipeline, ONNXRuntimeBackend
+        FaceAnalysisPipeline, ONNXRuntimeBackend
     ) {
         let backend = try ONNXRuntimeBackend(
             environment: environment,
@@ -141,7 +141,7 @@ public struct PipelineSettings: Sendable {
             options: SessionOptions(intraOpThreads: intraOpThreads),
             concurrentRuns: inferenceWorkers
         )
-        let pipeline = try FacePipeline(
+        let pipeline = try FaceAnalysisPipeline(
             models: models, backend: backend, imageLimits: imageLimits, detection: detection)
         return (pipeline, backend)
     }

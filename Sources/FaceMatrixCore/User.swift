@@ -101,13 +101,14 @@ public struct UserRecord: Sendable, Equatable {
 
 /// What an API key may do. `admin` includes everything `recognise` may.
 public enum APIRole: String, Sendable, CaseIterable, Codable {
-    /// Recognise and verify: the door, the desk, the login screen.
-    case recognise
+    /// Recognize and verify: the door, the desk, the login screen. Spelled `recognise` in configuration, on the
+    /// command line and in the database, as the API's paths are.
+    case recognize = "recognise"
     /// Also enrol, add faces, read and erase users.
     case admin
 
     /// Whether a key of this role may do what `required` allows.
     public func permits(_ required: APIRole) -> Bool {
-        self == .admin || required == .recognise
+        self == .admin || required == .recognize
     }
 }

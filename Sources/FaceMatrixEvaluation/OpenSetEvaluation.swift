@@ -106,12 +106,12 @@ public struct OpenSetTrials: Sendable {
     ///   - pool: one enrolment photo per person.
     public init(probes: [EmbeddedPhoto], pool: [EmbeddedPhoto]) {
         let index = Dictionary(pool.enumerated().map { ($1.identity, $0) }, uniquingKeysWith: { first, _ in first })
-        let enrolmentPaths = Set(pool.map(\.path))
+        let enrollmentPaths = Set(pool.map(\.path))
         self.pool = pool.map(\.identity)
         self.probes = probes.map {
             Probe(
                 identity: $0.identity, ownIndex: index[$0.identity],
-                isGenuineQuery: !enrolmentPaths.contains($0.path))
+                isGenuineQuery: !enrollmentPaths.contains($0.path))
         }
         var similarities = [Float](repeating: 0, count: probes.count * pool.count)
         for (row, probe) in probes.enumerated() {

@@ -21,7 +21,7 @@ public struct OriginalProtocol: Sendable {
         /// …and as the mean of each stranger's own rate (the share of strangers, what the calibration targets).
         public var personFalseAcceptRate: Double
         /// People none of whose photos passes the quality gate: never enrolled, never queried.
-        public var refusedAtEnrolment: Int
+        public var refusedAtEnrollment: Int
         /// Genuine queries answered with the wrong person.
         public var wrongPerson: Int
         /// Enrolled people with a next photo to query.
@@ -36,7 +36,7 @@ public struct OriginalProtocol: Sendable {
             case falseRejectRate = "frr"
             case falseAcceptRate = "far"
             case personFalseAcceptRate = "person_far"
-            case refusedAtEnrolment = "refused_at_enrolment"
+            case refusedAtEnrollment = "refused_at_enrolment"
             case wrongPerson = "wrong_person"
             case genuineQueries = "genuine_queries"
             case impostorQueries = "impostor_queries"
@@ -98,7 +98,7 @@ public struct OriginalProtocol: Sendable {
             targetFalseAcceptRate: policy.targetFalseAcceptRate, falseRejectRate: enrolledCounts.falseRejectRate,
             falseAcceptRate: strangerCounts.falseAcceptRate,
             personFalseAcceptRate: RotatedFolds.personFalseAcceptRate(strangers),
-            refusedAtEnrolment: refused, wrongPerson: enrolledCounts.wrongPerson,
+            refusedAtEnrollment: refused, wrongPerson: enrolledCounts.wrongPerson,
             genuineQueries: enrolledCounts.genuineQueries,
             impostorQueries: strangerCounts.impostorQueries)
     }

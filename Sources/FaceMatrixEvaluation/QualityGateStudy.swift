@@ -41,9 +41,9 @@ public struct QualityGateStudy: Sendable {
     public static func run(_ photos: [EmbeddedPhoto], requirements: QualityRequirements, policy: IdentificationPolicy)
         -> [Criterion]
     {
-        let split = EnrolmentSplit(photos)
-        let counts = OpenSetTrials(probes: split.probes, pool: split.enrolment)
-            .run(gallery: Array(split.enrolment.indices), policy: policy)
+        let split = EnrollmentSplit(photos)
+        let counts = OpenSetTrials(probes: split.probes, pool: split.enrollment)
+            .run(gallery: Array(split.enrollment.indices), policy: policy)
         // The configured minimums, and the candidates the README weighs (the former defaults among them).
         let criteria: [(String, Double, (FaceQuality) -> Double)] =
             [
@@ -59,7 +59,7 @@ public struct QualityGateStudy: Sendable {
             var refused = 0
             var below = OpenSetCounts()
             var above = OpenSetCounts()
-            for photo in split.enrolment {
+            for photo in split.enrollment {
                 let own = counts[photo.identity] ?? OpenSetCounts()
                 if value(photo.quality) < minimum {
                     refused += 1
@@ -70,7 +70,7 @@ public struct QualityGateStudy: Sendable {
             }
             return Criterion(
                 name: name, minimum: minimum, refusedPeople: refused,
-                refusedShare: Double(refused) / Double(max(split.enrolment.count, 1)),
+                refusedShare: Double(refused) / Double(max(split.enrollment.count, 1)),
                 refusedFalseRejectRate: below.falseRejectRate, refusedGenuineQueries: below.genuineQueries,
                 acceptedFalseRejectRate: above.falseRejectRate, acceptedGenuineQueries: above.genuineQueries)
         }

@@ -85,11 +85,11 @@ public struct RotatedFolds: Sendable {
     /// One row per held-out fold and size, then the pooled rows. Folds whose calibration has too few impostor
     /// pairs for a tail fit are left out.
     public func run() -> [Row] {
-        let split = EnrolmentSplit(photos)
+        let split = EnrollmentSplit(photos)
         let folds = Array(Set(photos.map(\.fold))).sorted()
         guard folds.count >= 2 else { return [] }
         // Sizes beyond the number of people all mean "everyone": one row for them.
-        let everyone = split.enrolment.count
+        let everyone = split.enrollment.count
         let sizes = Set(gallerySizes.map { $0 <= 0 ? everyone : min($0, everyone) }).sorted()
         var generator = SeededGenerator(seed: seed)
         var rows: [Row] = []
@@ -100,8 +100,8 @@ public struct RotatedFolds: Sendable {
             else { continue }
             let policy = IdentificationPolicy(
                 targetFalseAcceptRate: targetFalseAcceptRate, impostorTail: fit.tail, margin: margin)
-            let own = split.enrolment.filter { $0.fold == test }
-            let others = split.enrolment.filter { $0.fold != test }
+            let own = split.enrollment.filter { $0.fold == test }
+            let others = split.enrollment.filter { $0.fold != test }
             let trials = OpenSetTrials(probes: photos.filter { $0.fold == test }, pool: own + others)
             for size in sizes {
                 let drawCount = size == trials.pool.count ? 1 : max(draws, 1)
@@ -174,21 +174,21 @@ public struct RotatedFolds: Sendable {
 
 /// The original system's enrolment: the first photo (in path order) of every person is the enrolment photo, the
 /// others are probes.
-public struct EnrolmentSplit: Sendable {
+public struct EnrollmentSplit: Sendable {
     /// Each person's first photo, in path order.
-    public let enrolment: [EmbeddedPhoto]
+    public let enrollment: [EmbeddedPhoto]
     /// Every other photo, in path order.
     public let probes: [EmbeddedPhoto]
 
     /// Splits `photos` by person, in path order.
     public init(_ photos: [EmbeddedPhoto]) {
         var seen: Set<String> = []
-        var enrolment: [EmbeddedPhoto] = []
+        var enrollment: [EmbeddedPhoto] = []
         var probes: [EmbeddedPhoto] = []
         for photo in photos.sorted(by: { $0.path < $1.path }) {
-            if seen.insert(photo.identity).inserted { enrolment.append(photo) } else { probes.append(photo) }
+            if seen.insert(photo.identity).inserted { enrollment.append(photo) } else { probes.append(photo) }
         }
-        self.enrolment = enrolment
+        self.enrollment = enrollment
         self.probes = probes
     }
 }

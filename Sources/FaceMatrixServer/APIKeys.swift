@@ -172,7 +172,7 @@ struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
     static func requiredRole(forPath path: String) -> APIRole? {
         guard path.hasPrefix("/api/") else { return nil }
         let last = path.split(separator: "/").last.map(String.init) ?? ""
-        return ["recognise_user", "recognize_user", "verify"].contains(last) ? .recognise : .admin
+        return ["recognise_user", "recognize_user", "verify"].contains(last) ? .recognize : .admin
     }
 
     /// `Authorization: Bearer KEY`, else `X-API-Key: KEY`.

@@ -119,7 +119,9 @@ struct ExtensionMissing: Error, CustomStringConvertible {
 ///
 /// - Parameter attempts: tries at most, one second apart; at least 1.
 /// - Throws: `MigrationError` at once; otherwise the last attempt's error.
-public func prepareWhenReachable(_ store: PostgresFaceStore, model: ModelIdentity, logger: Logger, attempts: Int = 15)
+public func prepareWhenReachable(
+    _ store: PostgresFaceRepository, model: ModelIdentity, logger: Logger, attempts: Int = 15
+)
     async throws
 {
     for attempt in 1...attempts {

@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// Deletes expired enrollment keys (and with them the embeddings of people who never enrolled) and keeps the
 /// store's gauges current. Expired keys are ignored on read even before this runs.
 struct EnrollmentKeyJanitor: Service {
-    let store: any FaceStore
+    let store: any FaceRepository
     let model: ModelIdentity
     let interval: Duration
     let logger: Logger

@@ -17,7 +17,7 @@ struct RecognitionRoutes: Sendable {
 
     func register(on router: Router<AppRequestContext>) {
         for path in ["/api/v1/recognise_user", "/api/v1/recognize_user", "/api/recognise_user", "/api/recognize_user"] {
-            router.post(RouterPath(path)) { request, context in try await recognise(request, context) }
+            router.post(RouterPath(path)) { request, context in try await recognize(request, context) }
         }
         router.post("/api/v1/add_user") { request, context in try await addUser(request, context) }
         router.post("/api/v1/verify") { request, context in try await verify(request, context) }
@@ -41,7 +41,7 @@ struct RecognitionRoutes: Sendable {
         }
     }
 
-    func recognise(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+    func recognize(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let fields: RequestFields
         do {
             fields = try await readFields(of: request)
@@ -62,11 +62,11 @@ struct RecognitionRoutes: Sendable {
             threshold = value
         }
         if try allFaces(fields.text["all_faces"]) {
-            let group = try await service.recogniseEveryFace(image: image, threshold: threshold)
-            return try jsonResponse(APIResponse.RecognisedFaces(group, service: service, requestID: context.requestID))
+            let group = try await service.recognizeEveryFace(image: image, threshold: threshold)
+            return try jsonResponse(APIResponse.RecognizedFaces(group, service: service, requestID: context.requestID))
         }
-        let recognition = try await service.recognise(image: image, threshold: threshold)
-        return try jsonResponse(APIResponse.Recognised(recognition, service: service, requestID: context.requestID))
+        let recognition = try await service.recognize(image: image, threshold: threshold)
+        return try jsonResponse(APIResponse.Recognized(recognition, service: service, requestID: context.requestID))
     }
 
     /// Digits with at most one decimal point and at least one digit (`0.6`, `.6`, `1`): what the document's

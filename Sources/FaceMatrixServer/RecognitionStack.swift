@@ -16,9 +16,9 @@ public struct RecognitionStack: Sendable {
     /// The PostgreSQL pools; run it (a service) while the stack is in use.
     public let database: Database
     /// The face store on `database`.
-    public let store: PostgresFaceStore
+    public let store: PostgresFaceRepository
     /// The face pipeline on ONNX Runtime, carrying its manifest's calibrated thresholds.
-    public let pipeline: FacePipeline
+    public let pipeline: FaceAnalysisPipeline
     /// The use cases, on `store` and `pipeline`, behind an admission limiter of `inferenceWorkers` slots.
     public let service: RecognitionService
     /// The inference runtime, for the log.
@@ -32,7 +32,7 @@ public struct RecognitionStack: Sendable {
         var databaseLogger = logger
         databaseLogger[metadataKey: "component"] = "postgres"
         database = Database(configuration: databaseConfiguration, logger: databaseLogger)
-        store = PostgresFaceStore(database: database)
+        store = PostgresFaceRepository(database: database)
         let (pipeline, backend) = try configuration.pipeline.makePipeline(environment: ONNXRuntimeEnvironment.shared())
         self.pipeline = pipeline
         runtimeDescription = backend.runtimeDescription

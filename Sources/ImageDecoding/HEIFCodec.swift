@@ -9,7 +9,7 @@ enum HEIFCodec {
     static let maximumSide = 8192
 
     /// libheif keeps global state (its codec registry) that `heif_init` sets up once, thread-safely.
-    private static let initialised: Bool = {
+    private static let initialized: Bool = {
         heif_init(nil).code == heif_error_Ok
     }()
 
@@ -63,7 +63,7 @@ enum HEIFCodec {
             guard !HEIFItemReferences.containLoop(bytes) else {
                 throw .corrupt("HEIF items that refer to themselves in a loop")
             }
-            guard HEIFCodec.initialised, let context = heif_context_alloc() else {
+            guard HEIFCodec.initialized, let context = heif_context_alloc() else {
                 throw .corrupt("libheif could not create a context")
             }
             // libheif 1.15 does not check the coded size of a stream against the size the file declares (`ispe`):

@@ -77,25 +77,25 @@ enum HEIFItemReferences {
 
     /// Depth-first search with colours, iterative so that a long chain cannot exhaust the stack either.
     private static func hasCycle(_ edges: [UInt32: [UInt32]]) -> Bool {
-        enum Colour { case onPath, done }
-        var colour: [UInt32: Colour] = [:]
-        for start in edges.keys where colour[start] == nil {
+        enum Color { case onPath, done }
+        var color: [UInt32: Color] = [:]
+        for start in edges.keys where color[start] == nil {
             var stack: [(node: UInt32, next: Int)] = [(start, 0)]
-            colour[start] = .onPath
+            color[start] = .onPath
             while let top = stack.last {
                 let targets = edges[top.node] ?? []
                 guard top.next < targets.count else {
-                    colour[top.node] = .done
+                    color[top.node] = .done
                     stack.removeLast()
                     continue
                 }
                 stack[stack.count - 1].next += 1
                 let target = targets[top.next]
-                switch colour[target] {
+                switch color[target] {
                 case .onPath: return true
                 case .done: continue
                 case nil:
-                    colour[target] = .onPath
+                    color[target] = .onPath
                     stack.append((target, 0))
                 }
             }

@@ -9,10 +9,10 @@ public protocol FaceAnalyzer: Sendable {
     ///
     /// - Throws: `FaceMatrixError.invalidImage` (400/602) or `.imageTooLarge` (413/603) for bytes that cannot be used;
     ///   a photo without faces is not an error (the analysis has none).
-    func analyze(_ bytes: [UInt8], embedding: FacePipeline.EmbeddingScope) async throws -> FaceAnalysis
+    func analyze(_ bytes: [UInt8], embedding: FaceAnalysisPipeline.EmbeddingScope) async throws -> FaceAnalysis
 }
 
-extension FacePipeline: FaceAnalyzer {
+extension FaceAnalysisPipeline: FaceAnalyzer {
     /// The embedder's name and version from its manifest, and the dimension of its embeddings.
     public var model: ModelIdentity {
         ModelIdentity(name: modelName, version: modelVersion, dimension: embedder.dimension)

@@ -57,7 +57,7 @@ public struct RecognitionService: Sendable {
     /// Turns photos into faces and embeddings: the pipeline, or a stand-in in tests.
     public let analyzer: any FaceAnalyzer
     /// The gallery, the users and the pending enrollment keys.
-    public let store: any FaceStore
+    public let store: any FaceRepository
     /// The thresholds and enrolment rules.
     public let configuration: Configuration
     /// Bounds concurrent analyses; refuses a photo that would wait too long (503) before any work is done on it.
@@ -66,7 +66,7 @@ public struct RecognitionService: Sendable {
 
     /// - Parameter now: the clock enrollment keys' expiry is set by (a controllable one in tests).
     public init(
-        analyzer: any FaceAnalyzer, store: any FaceStore, configuration: Configuration, limiter: AdmissionLimiter,
+        analyzer: any FaceAnalyzer, store: any FaceRepository, configuration: Configuration, limiter: AdmissionLimiter,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.analyzer = analyzer
@@ -91,7 +91,7 @@ public struct RecognitionService: Sendable {
         }
     }
 
-    func analyze(_ bytes: [UInt8], embedding scope: FacePipeline.EmbeddingScope) async throws
+    func analyze(_ bytes: [UInt8], embedding scope: FaceAnalysisPipeline.EmbeddingScope) async throws
         -> FaceAnalysis
     {
         // Every use case needs the store after the analysis; while it is known to be down, refuse first.

@@ -65,13 +65,13 @@ import Testing
     /// Sizes along and across the limits: degenerate strips, long sides around each working-image reduction
     /// step (2 × 1280 = 2560 and its multiples), the 4500×4500 PNG that once trapped the process (the working
     /// image stayed above the summed-area table's 16.8 MP), and just under the 40 MP pixel limit.
-    static let sizesThatMustBeAnalysed: [(Int, Int)] = [
+    static let sizesThatMustBeAnalyzed: [(Int, Int)] = [
         (1, 1), (11, 11), (12, 12), (1, 5000), (5000, 1), (2559, 2559), (2560, 2560), (2561, 2561),
         (5120, 100), (5121, 100), (100, 7681), (4500, 4500), (6324, 6324), (40_000, 1000),
     ]
 
-    @Test(arguments: sizesThatMustBeAnalysed)
-    func everySizeWithinTheLimitsIsAnalysedWithoutATrap(width: Int, height: Int) async throws {
+    @Test(arguments: sizesThatMustBeAnalyzed)
+    func everySizeWithinTheLimitsIsAnalyzedWithoutATrap(width: Int, height: Int) async throws {
         let analysis = try await TestModels.pipeline.analyze(try Self.greyPNG(width: width, height: height))
         #expect(analysis.faces.isEmpty)
         #expect(analysis.imageWidth == width && analysis.imageHeight == height)
@@ -86,7 +86,7 @@ import Testing
     ]
 
     @Test(arguments: phoneFormatSizes)
-    func phoneFormatsAtEverySizeAreAnalysedOrRefused(format: ImageFormat, width: Int, height: Int) async throws {
+    func phoneFormatsAtEverySizeAreAnalyzedOrRefused(format: ImageFormat, width: Int, height: Int) async throws {
         let grey = [UInt8](repeating: 128, count: 3 * width * height)
         let bytes =
             format == .webp
@@ -160,7 +160,7 @@ import Testing
     }
 
     @Test(arguments: kindSizes)
-    func everyKindAtEverySizeIsAnalysedOrRefused(kind: Kind, width: Int, height: Int) async throws {
+    func everyKindAtEverySizeIsAnalyzedOrRefused(kind: Kind, width: Int, height: Int) async throws {
         let bytes = try Self.flat(kind, width: width, height: height)
         guard width * height <= 40_000_000 else {
             await #expect(

@@ -146,9 +146,9 @@ import Testing
         let contract = try OpenAPIContract(yaml: OpenAPIDocument.yaml)
         let key = try contract.schema("EnrollmentKey")
         let id = try contract.schema("UserID")
-        let recognise = try #require(contract.operation(path: "/api/v1/recognise_user", method: "post"))
+        let recognize = try #require(contract.operation(path: "/api/v1/recognise_user", method: "post"))
         let threshold = try #require(
-            (((((recognise["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["multipart/form-data"]
+            (((((recognize["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["multipart/form-data"]
                 as? [String: Any])?["schema"] as? [String: Any])?["properties"] as? [String: Any])?["threshold"]
                 as? [String: Any])
         let hex = "0123456789abcdef0123456789ABCDEF"

@@ -5,7 +5,7 @@ import Testing
 /// No photo bytes, embeddings, names, e-mails or birthdates in the logs, at any level: a whole enrolment flow at
 /// trace level (the service's and the database driver's logs), searched for each.
 @Suite struct PrivacyTests {
-    @Test func aWholeEnrolmentFlowLogsNothingPersonal() async throws {
+    @Test func aWholeEnrollmentFlowLogsNothingPersonal() async throws {
         let logs = CapturedLogs()
         let logger = logs.logger(level: .trace)
         let name = "Perpetua Quist-Lindqvist"

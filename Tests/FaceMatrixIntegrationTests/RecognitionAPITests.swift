@@ -17,7 +17,7 @@ import Testing
     static let biden = try! TestData.bytes("face_recognition/examples/biden.jpg")
     static let noFace = try! TestData.bytes("facenet-pytorch/test_images/noise/1.jpg")
 
-    @Test func unknownThenEnrolledThenRecognisedFromAnotherPhoto() async throws {
+    @Test func unknownThenEnrolledThenRecognizedFromAnotherPhoto() async throws {
         try await withFreshDatabase { database, _ in
             let service = try await TestService.make(database: database)
             try await service.test { client in
@@ -123,7 +123,7 @@ import Testing
     }
 
     /// A phone hands over HEIC (stored sideways, turned by its own rotation) or WebP (with an EXIF orientation).
-    @Test func phonePhotosInHEICAndWebPAreRecognised() async throws {
+    @Test func phonePhotosInHEICAndWebPAreRecognized() async throws {
         let upright = try ImageDecoder().decode(Self.obamaAgain).image
         let sideways = ImageMath.stored(fromUpright: upright, orientation: 6)
         let heic = try Encoders.heif(
@@ -155,7 +155,7 @@ import Testing
     }
 
     /// A group photo: every face gets its own answer; unmatched faces their own enrollment key.
-    @Test func everyFaceOfAGroupPhotoIsRecognised() async throws {
+    @Test func everyFaceOfAGroupPhotoIsRecognized() async throws {
         let twoPeople = try TestData.bytes("face_recognition/examples/two_people.jpg")
         let kitWithRose = try TestData.bytes("face_recognition/examples/knn_examples/test/kit_with_rose.jpg")
         let sixFaces = try TestData.bytes("facenet-pytorch/multiface.jpg")
@@ -329,7 +329,7 @@ import Testing
         }
     }
 
-    @Test func erasedUsersAreNoLongerRecognised() async throws {
+    @Test func erasedUsersAreNoLongerRecognized() async throws {
         try await withFreshDatabase { database, _ in
             let service = try await TestService.make(database: database)
             try await service.test { client in
@@ -392,7 +392,7 @@ import Testing
         configuration.port = 1
         let database = Database(configuration: configuration, logger: TestEnvironment.logger)
         try await withRunning(database) {
-            let store = PostgresFaceStore(database: database)
+            let store = PostgresFaceRepository(database: database)
             var settings = RecognitionSettings()
             settings.enrollmentKeyLifetime = .seconds(60)
             let service = RecognitionService(
@@ -412,7 +412,7 @@ import Testing
     @Test func nearestNeighbourSearchUsesTheHNSWIndex() async throws {
         try await withFreshDatabase { database, _ in
             let model = TestModels.pipeline.model
-            let store = PostgresFaceStore(database: database)
+            let store = PostgresFaceRepository(database: database)
             try await store.prepare(for: model)
             // A gallery of 3 000 random faces, so that the planner weighs the index against real work.
             try await database.client.query(
@@ -427,7 +427,7 @@ import Testing
                 """)
             try await database.client.query("ANALYZE faces")
             let embedding = Embedding(normalizing: (0..<model.dimension).map { Float($0 % 7) - 3 })!
-            let query = PostgresFaceStore.nearestFacesQuery(embedding, model: model, limit: 32)
+            let query = PostgresFaceRepository.nearestFacesQuery(embedding, model: model, limit: 32)
             let plan = try await database.client.withConnection { connection in
                 var explain = query
                 explain.sql = "EXPLAIN " + query.sql
@@ -446,7 +446,7 @@ import Testing
     /// Embeddings of another model are invisible: switching the model can never return a wrong match.
     @Test func facesOfAnotherModelAreNeverCompared() async throws {
         try await withFreshDatabase { database, _ in
-            let store = PostgresFaceStore(database: database)
+            let store = PostgresFaceRepository(database: database)
             let active = TestModels.pipeline.model
             var other = active
             other.version = "other-weights"

@@ -32,7 +32,7 @@ import Testing
             let port = Int.random(in: 20_000..<40_000)
             var environment = ProcessInfo.processInfo.environment
             environment["FACEMATRIX_MODEL_DIR"] = TestModels.directory
-            environment["DATABASE_URL"] = try EnrolFolderCommandTests.url(ofDatabase: configuration.database)
+            environment["DATABASE_URL"] = try EnrollFolderCommandTests.url(ofDatabase: configuration.database)
             environment["PORT"] = "\(port)"
             environment["FACEMATRIX_METRICS_PORT"] = "\(port + 1)"
             environment["HOST"] = "127.0.0.1"

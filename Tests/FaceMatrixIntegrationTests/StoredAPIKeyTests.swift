@@ -10,7 +10,7 @@ import Testing
 @Suite(.serialized) struct StoredAPIKeyTests {
     static func keys(_ arguments: [String], database: String) throws -> TestEnvironment.Execution {
         var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = try EnrolFolderCommandTests.url(ofDatabase: database)
+        environment["DATABASE_URL"] = try EnrollFolderCommandTests.url(ofDatabase: database)
         return try TestEnvironment.execute(
             try EvaluateCommandTests.binary, ["keys"] + arguments, environment: environment)
     }

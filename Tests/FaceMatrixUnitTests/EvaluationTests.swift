@@ -100,7 +100,7 @@ import Testing
         #expect(throws: LabelledDataset.Problem.self) { try LabelledDataset(root: root) }
     }
 
-    @Test func separablePeopleAreRecognisedAtTheTargetFAR() throws {
+    @Test func separablePeopleAreRecognizedAtTheTargetFAR() throws {
         let photos = Self.photos(people: 150, photos: 3, noise: 0.35, seed: 1)
         let labels =
             "file,identity,fold\n" + photos.map { "\($0.path),\($0.identity),\($0.fold)" }.joined(separator: "\n")

@@ -24,7 +24,7 @@ import Testing
         return try await embedder.embed([AlignedFace(width: 2, height: 2, pixels: Array(repeating: 0.5, count: 12))])
     }
 
-    @Test func aWellFormedOutputIsNormalised() async throws {
+    @Test func aWellFormedOutputIsNormalized() async throws {
         let embeddings = try await Self.embed([3, 0, 4, 0])
         #expect(embeddings.map(\.values) == [[0.6, 0, 0.8, 0]])
     }

@@ -14,7 +14,7 @@ import Testing
     struct TableAnalyzer: FaceAnalyzer {
         let model = ModelIdentity(name: "table", version: "1", dimension: 3)
 
-        func analyze(_ bytes: [UInt8], embedding: FacePipeline.EmbeddingScope) async throws -> FaceAnalysis {
+        func analyze(_ bytes: [UInt8], embedding: FaceAnalysisPipeline.EmbeddingScope) async throws -> FaceAnalysis {
             guard !bytes.isEmpty else { throw FaceMatrixError.faceNotDetected }
             let embedded =
                 switch embedding {
@@ -66,7 +66,7 @@ import Testing
     init() {
         let clock = clock
         service = RecognitionService(
-            analyzer: TableAnalyzer(), store: InMemoryFaceStore(now: { clock.now }),
+            analyzer: TableAnalyzer(), store: InMemoryFaceRepository(now: { clock.now }),
             configuration: .init(
                 policy: IdentificationPolicy(impostorTail: nil, margin: 0.1, fixedThreshold: 0.8),
                 enrollmentKeyLifetime: .seconds(60), quality: QualityRequirements(minimumSharpness: 10)),
@@ -76,7 +76,7 @@ import Testing
     @Test func everyFaceIsLookedUpAndOnlyEnrollableStrangersGetAKey() async throws {
         let ann = try await service.addUser(self.ann, face: .image([1]))
         // Ann's second photo, Bob, and blurred Cid: a match, a stranger with a key, a stranger without one.
-        let group = try await service.recogniseEveryFace(image: [2, 3, 8])
+        let group = try await service.recognizeEveryFace(image: [2, 3, 8])
         #expect(group.facesDetected == 3 && group.faces.count == 3)
         #expect(group.faces[0].user?.id == ann.user.id && group.faces[0].enrollmentKey == nil)
         #expect(group.faces[1].user == nil && group.faces[1].enrollmentKey != nil)
@@ -88,7 +88,7 @@ import Testing
         let key = try #require(group.faces[1].enrollmentKey?.id)
         let bob = try NewUser.validated(name: "Bob", birthdate: "1980-01-01", email: nil)
         let created = try await service.addUser(bob, face: .enrollmentKey(key))
-        #expect(try await service.recognise(image: [3]).user?.id == created.user.id)
+        #expect(try await service.recognize(image: [3]).user?.id == created.user.id)
     }
 
     @Test func theNumberOfFacesLookedUpIsCapped() async throws {
@@ -96,31 +96,31 @@ import Testing
         configuration.maximumFacesPerPhoto = 2
         let capped = RecognitionService(
             analyzer: service.analyzer, store: service.store, configuration: configuration, limiter: service.limiter)
-        let group = try await capped.recogniseEveryFace(image: [3, 1, 2, 3])
+        let group = try await capped.recognizeEveryFace(image: [3, 1, 2, 3])
         #expect(group.facesDetected == 4)
         #expect(group.faces.map(\.face.detection.box.x) == [0, 200])
-        await #expect(throws: FaceMatrixError.faceNotDetected) { try await capped.recogniseEveryFace(image: []) }
+        await #expect(throws: FaceMatrixError.faceNotDetected) { try await capped.recognizeEveryFace(image: []) }
     }
 
-    @Test func unknownFaceGetsAKeyThatEnrolsOnce() async throws {
-        let first = try await service.recognise(image: [1])
+    @Test func unknownFaceGetsAKeyThatEnrollsOnce() async throws {
+        let first = try await service.recognize(image: [1])
         #expect(first.user == nil)
         let key = try #require(first.enrollmentKey)
         #expect(key.expiresAt == clock.now.addingTimeInterval(60))
         let record = try await service.addUser(ann, face: .enrollmentKey(key.id))
         #expect(record.faceCount == 1)
 
-        let again = try await service.recognise(image: [2])
+        let again = try await service.recognize(image: [2])
         #expect(again.user?.id == record.user.id)
         #expect(again.enrollmentKey == nil)
         await #expect(throws: FaceMatrixError.enrollmentKeyNotFound) {
             try await service.addUser(ann, face: .enrollmentKey(key.id))
         }
-        #expect(try await service.recognise(image: [3]).user == nil)
+        #expect(try await service.recognize(image: [3]).user == nil)
     }
 
     @Test func anExpiredKeyIsNotFound() async throws {
-        let key = try #require(try await service.recognise(image: [1]).enrollmentKey)
+        let key = try #require(try await service.recognize(image: [1]).enrollmentKey)
         clock.advance(61)
         await #expect(throws: FaceMatrixError.enrollmentKeyNotFound) {
             try await service.addUser(ann, face: .enrollmentKey(key.id))
@@ -135,7 +135,7 @@ import Testing
             return reason.contains("hold still") && reason.contains("sharpness")
         }
         // A face that enrolment would refuse gets no key, but what to change.
-        let unknown = try await service.recognise(image: [9])
+        let unknown = try await service.recognize(image: [9])
         #expect(unknown.enrollmentKey == nil)
         #expect(unknown.qualityShortfalls.count == 1 && unknown.qualityShortfalls[0].contains("hold still"))
         #expect(try await service.store.statistics(model: service.model).users == 0)
@@ -166,7 +166,7 @@ import Testing
         await #expect(
             throws: FaceMatrixError.validationFailed(field: "threshold", reason: "must be between 0.3 and 0.95")
         ) {
-            try await service.recognise(image: [1], threshold: 0.99)
+            try await service.recognize(image: [1], threshold: 0.99)
         }
     }
 }

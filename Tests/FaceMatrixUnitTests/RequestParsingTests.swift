@@ -16,7 +16,7 @@ import Testing
 @Suite struct RequestParsingTests {
     struct NoFaces: FaceAnalyzer {
         let model = ModelIdentity(name: "none", version: "1", dimension: 3)
-        func analyze(_ bytes: [UInt8], embedding: FacePipeline.EmbeddingScope) async throws -> FaceAnalysis {
+        func analyze(_ bytes: [UInt8], embedding: FaceAnalysisPipeline.EmbeddingScope) async throws -> FaceAnalysis {
             throw FaceMatrixError.faceNotDetected
         }
     }
@@ -25,7 +25,7 @@ import Testing
         buildRouter(
             checks: [],
             service: RecognitionService(
-                analyzer: NoFaces(), store: InMemoryFaceStore(),
+                analyzer: NoFaces(), store: InMemoryFaceRepository(),
                 configuration: .init(policy: IdentificationPolicy(impostorTail: nil, margin: 0, fixedThreshold: 0.5)),
                 limiter: AdmissionLimiter(concurrency: 1, queueLimit: 8)))
     }

@@ -5,7 +5,7 @@ import Testing
 @Suite struct NewUserValidationTests {
     let today = ISO8601DateFormatter().date(from: "2026-11-29T12:00:00Z")!
 
-    @Test func acceptsAndNormalisesGoodInput() throws {
+    @Test func acceptsAndNormalizesGoodInput() throws {
         let user = try NewUser.validated(
             name: "  Ada Lovelace\u{3000}", birthdate: "1815-12-10".replacingOccurrences(of: "1815", with: "1915"),
             email: "ada@example.org", today: today)
@@ -99,7 +99,7 @@ import Testing
         }
     }
 
-    @Test func thresholdNeverFallsAsPeopleEnrol() {
+    @Test func thresholdNeverFallsAsPeopleEnroll() {
         var previous = -Double.infinity
         for size in [0, 1, 2, 3, 10, 99, 100, 1_000, 10_000, 100_000, 1_000_000, Int.max] {
             let threshold = policy.threshold(forGallerySize: size)

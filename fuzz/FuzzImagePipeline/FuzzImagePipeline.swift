@@ -38,9 +38,9 @@ func waitFor(_ body: @escaping @Sendable () async -> Void) {
     done.wait()
 }
 
-let pipeline: FacePipeline = {
+let pipeline: FaceAnalysisPipeline = {
     let backend = StopAtFirstNetwork()
-    return FacePipeline(
+    return FaceAnalysisPipeline(
         decoder: ImageDecoder(), detector: MTCNNDetector(backend: backend),
         aligner: FaceAligner(method: .boxMargin(margin: 0), width: 128, height: 128),
         embedder: FaceEmbedder(backend: backend, normalization: .mtcnn, dimension: 256),

@@ -16,7 +16,7 @@ enum TestModels {
     static let environment: ONNXRuntimeEnvironment = try! ONNXRuntimeEnvironment.shared()
 
     /// The default pipeline (ONNX Runtime, the default embedder), shared by the tests.
-    static let pipeline: FacePipeline = {
+    static let pipeline: FaceAnalysisPipeline = {
         var settings = PipelineSettings()
         settings.modelDirectory = directory
         do {

@@ -10,7 +10,7 @@ import Recognition
 
 /// A complete service (real pipeline, real PostgreSQL in a fresh database) driven through its router.
 struct TestService {
-    let store: PostgresFaceStore
+    let store: PostgresFaceRepository
     let service: RecognitionService
     let router: Router<AppRequestContext>
     var logger: Logger?
@@ -30,7 +30,7 @@ struct TestService {
     ) async throws -> TestService {
         // The whole suite runs in parallel on two cores, where a query can wait several seconds for the CPU; the
         // service's 5 s would then read as an outage and open the breaker. Tests of outages choose their own.
-        var store = PostgresFaceStore(database: database)
+        var store = PostgresFaceRepository(database: database)
         store.operationTimeout = operationTimeout
         let pipeline = TestModels.pipeline
         try await store.prepare(for: pipeline.model)

@@ -18,7 +18,7 @@ extension PipelineBenchmark {
         let backend = RecordingBackend(
             wrapping: try ONNXRuntimeBackend(
                 environment: environment, models: models.paths, options: options, concurrentRuns: 2))
-        let pipeline = try FacePipeline(
+        let pipeline = try FaceAnalysisPipeline(
             models: models, backend: backend, imageLimits: settings.imageLimits, detection: settings.detection)
         let sessions = try models.paths.mapValues {
             try ONNXRuntimeSession(environment: environment, modelPath: $0, options: options)
@@ -75,7 +75,8 @@ extension PipelineBenchmark {
     }
 
     /// Photos per second when `callers` clients keep the pipeline busy.
-    func throughput(photos: [[UInt8]], callers: Int, pipeline: FacePipeline, backend: RecordingBackend) async throws
+    func throughput(photos: [[UInt8]], callers: Int, pipeline: FaceAnalysisPipeline, backend: RecordingBackend)
+        async throws
         -> Double
     {
         let work = Array(repeating: photos, count: passes).flatMap { $0 }

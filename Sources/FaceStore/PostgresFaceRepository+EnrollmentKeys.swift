@@ -4,7 +4,7 @@ import Logging
 import PostgresNIO
 
 /// Enrollment keys: an unmatched face kept for a while, consumed once by an enrolment.
-extension PostgresFaceStore {
+extension PostgresFaceRepository {
     /// Stores the face's embedding, detection and quality under `key` until `expiresAt`.
     ///
     /// - Throws: `.dependencyUnavailable` (503/610) when the database is unreachable or slower than `operationTimeout`;

@@ -6,7 +6,7 @@ import Recognition
 /// The answer to a recognition of every face (`all_faces=true`).
 extension APIResponse {
     /// The answer of recognise with `all_faces=true`: one entry per face, the most prominent first.
-    struct RecognisedFaces: Encodable {
+    struct RecognizedFaces: Encodable {
         struct Face: Encodable {
             let decision: String
             let userInfo: UserInfo?

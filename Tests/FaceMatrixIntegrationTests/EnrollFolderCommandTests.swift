@@ -5,7 +5,7 @@ import PostgresNIO
 import Testing
 
 /// `facematrix enrol-folder` end to end: the real binary, real photos, a fresh PostgreSQL database each.
-@Suite(.serialized) struct EnrolFolderCommandTests {
+@Suite(.serialized) struct EnrollFolderCommandTests {
     /// `DATABASE_URL` pointed at another database of the same server.
     static func url(ofDatabase name: String) throws -> String {
         guard var components = URLComponents(string: try TestEnvironment.databaseURL) else {
@@ -15,7 +15,7 @@ import Testing
         return try #require(components.string)
     }
 
-    static func enrol(_ arguments: [String], database: String, environment extra: [String: String] = [:]) throws
+    static func enroll(_ arguments: [String], database: String, environment extra: [String: String] = [:]) throws
         -> (status: Int32, summary: [String: Any], stderr: String)
     {
         var environment = ProcessInfo.processInfo.environment
@@ -69,7 +69,7 @@ import Testing
             // time, so that Obama is enrolled before his photo in Biden's folder is checked.
             let arguments = [root.path, "--birthdate", "1961-08-04", "--journal", journal, "--jobs", "1"]
             let quality = ["FACEMATRIX_ENROLL_MIN_FACE_SIZE": "150"]
-            let first = try Self.enrol(arguments, database: name, environment: quality)
+            let first = try Self.enroll(arguments, database: name, environment: quality)
             #expect(first.status == 0, "\(first.stderr)")
             let counts = try #require(first.summary["counts"] as? [String: Int])
             #expect(
@@ -93,7 +93,7 @@ import Testing
             #expect(try await Self.users(database) == ["Barack Obama": nil, "Joe Biden": "joe@example.org"])
 
             // Again: what was enrolled is done; each refused photo is tried again, with the same verdict.
-            let second = try Self.enrol(arguments, database: name, environment: quality)
+            let second = try Self.enroll(arguments, database: name, environment: quality)
             #expect(second.status == 0)
             #expect((second.summary["this_run"] as? [String: Any])?["photos"] as? Int == 4)
             #expect(second.summary["counts"] as? [String: Int] == counts)
@@ -102,7 +102,7 @@ import Testing
             // The same people imported again under a fresh journal: recognised as already enrolled (same names),
             // so nobody is enrolled twice and no face is stored twice.
             let fresh = arguments.dropLast(4) + ["--journal", root.appendingPathComponent("other.jsonl").path]
-            let third = try Self.enrol(Array(fresh) + ["--jobs", "1"], database: name, environment: quality)
+            let third = try Self.enroll(Array(fresh) + ["--jobs", "1"], database: name, environment: quality)
             #expect(third.status == 0, "\(third.stderr)")
             #expect(third.summary["users"] as? [String: String] == users)
             #expect((third.summary["counts"] as? [String: Int])?["enrolled"] == 0)
@@ -116,7 +116,7 @@ import Testing
             // A journal is its folder's: another folder's is refused, as is a second run on a journal in use.
             let elsewhere = try TestEnvironment.temporaryDirectory()
             try Self.link("face_recognition/examples/biden.jpg", as: "joe_biden/a.jpg", in: elsewhere)
-            let foreign = try Self.enrol([elsewhere.path, "--journal", journal], database: name)
+            let foreign = try Self.enroll([elsewhere.path, "--journal", journal], database: name)
             #expect(foreign.status == 1)
             #expect(foreign.stderr.contains("belongs to the folder \(root.path)"))
         }
@@ -124,7 +124,7 @@ import Testing
 
     /// Ctrl-C halfway: the photos in flight finish, the run says it was interrupted, and the same command then
     /// enrols the rest without enrolling anyone twice.
-    @Test func anInterruptedEnrolmentResumesWhereItStopped() async throws {
+    @Test func anInterruptedEnrollmentResumesWhereItStopped() async throws {
         let rows = try EvaluateCommandTests.lfwRows(people: 40)
         let root = try EvaluateCommandTests.folder(
             labels: "file,identity\n" + rows.map { "\($0.file),\($0.identity)" }.joined(separator: "\n") + "\n")
@@ -159,7 +159,7 @@ import Testing
             let remaining = try #require(interrupted["remaining"] as? Int)
             #expect(remaining > 0 && remaining < rows.count)
 
-            let resumed = try Self.enrol(
+            let resumed = try Self.enroll(
                 [root.path, "--birthdate", "1970-01-01", "--journal", journal.path], database: name)
             #expect(resumed.status == 0)
             #expect(resumed.summary["remaining"] as? Int == 0)

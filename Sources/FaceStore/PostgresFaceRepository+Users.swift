@@ -4,7 +4,7 @@ import Logging
 import PostgresNIO
 
 /// Users and their faces: enrolment (one at a time, under an advisory lock), look-up and erasure.
-extension PostgresFaceStore {
+extension PostgresFaceRepository {
     /// Creates the user with one face in one transaction, which takes the enrolment advisory lock
     /// (`pg_advisory_xact_lock`) first: enrolments run one at a time, so `approve` sees every face enrolled before and
     /// no two requests can enrol one face or consume one key side by side. A key is consumed in the same transaction.

@@ -6,7 +6,7 @@ public import Foundation
 /// Open-set identification: who is in the photo, or an enrollment key for a stranger.
 extension RecognitionService {
     /// The answer to "who is this?" for the photo's main face: open-set identification against the gallery.
-    public struct Recognition: Sendable {
+    public struct Identification: Sendable {
         /// Match or no match, with the best candidate either way when there is one.
         public var decision: IdentificationDecision
         /// The matched user, when there is one.
@@ -38,11 +38,11 @@ extension RecognitionService {
     /// - Throws: `.validationFailed` (400/605) for an override outside the allowed range; `.faceNotDetected` (400/601);
     ///   `.invalidImage` (400/602) or `.imageTooLarge` (413/603); `.dependencyUnavailable` (503/610) when busy or the
     ///   store is unreachable.
-    public func recognise(image: [UInt8], threshold override: Double? = nil) async throws -> Recognition {
+    public func recognize(image: [UInt8], threshold override: Double? = nil) async throws -> Identification {
         try checkThreshold(override)
         let (analysis, face, embedding) = try await analyzeMainFace(image)
         let lookup = try await lookUp(embedding, override: override)
-        var recognition = Recognition(
+        var recognition = Identification(
             decision: lookup.decision, user: lookup.user, face: face, facesDetected: analysis.faces.count,
             threshold: threshold(forGallerySize: lookup.gallerySize, override: override),
             targetFalseAcceptRate: targetFalseAcceptRate(override: override), gallerySize: lookup.gallerySize,
@@ -105,7 +105,7 @@ extension RecognitionService {
     ///
     /// - Parameter override: a caller's threshold in place of the policy's, as in `recognise`.
     /// - Throws: as `recognise`.
-    public func recogniseEveryFace(image: [UInt8], threshold override: Double? = nil) async throws
+    public func recognizeEveryFace(image: [UInt8], threshold override: Double? = nil) async throws
         -> GroupRecognition
     {
         try checkThreshold(override)

@@ -6,7 +6,7 @@ import Synchronization
 ///
 /// Every operation runs under one mutex, so each is atomic and isolated; a write works on a copy of the state that
 /// replaces it only when every check passed. Search is exhaustive (every face of the model), not approximate.
-public final class InMemoryFaceStore: FaceStore {
+public final class InMemoryFaceRepository: FaceRepository {
     struct Face {
         let userID: String
         let model: String

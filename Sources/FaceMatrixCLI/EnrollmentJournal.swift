@@ -6,7 +6,7 @@ import Foundation
 
 /// What became of one photo of a folder enrolment. Only `enrolled` and `faceAdded` are final: a later run tries
 /// every other photo again, since its cause (a detail, a file, a quality setting) may have been fixed.
-enum EnrolmentOutcome: String, Codable, CaseIterable, Sendable {
+enum EnrollmentOutcome: String, Codable, CaseIterable, Sendable {
     /// The person's first usable photo: the user was created with it.
     case enrolled
     /// A further photo of a person already enrolled.
@@ -27,10 +27,10 @@ enum EnrolmentOutcome: String, Codable, CaseIterable, Sendable {
 }
 
 /// One line of the journal: a photo and its outcome.
-struct EnrolmentRecord: Codable, Sendable {
+struct EnrollmentRecord: Codable, Sendable {
     let file: String
     let identity: String
-    let outcome: EnrolmentOutcome
+    let outcome: EnrollmentOutcome
     /// The user the photo belongs to now (enrolled, face added, or already enrolled as this person).
     var userID: String?
     var reason: String?
@@ -45,7 +45,7 @@ struct EnrolmentRecord: Codable, Sendable {
 /// An append-only JSON-lines file of the photos done, written as each finishes, so that an interrupted enrolment
 /// resumes where it stopped instead of enrolling anyone twice. The first line names the folder it belongs to; a
 /// run holds an exclusive lock on the file, so two runs cannot interleave their lines.
-actor EnrolmentJournal {
+actor EnrollmentJournal {
     struct Problem: Error, CustomStringConvertible {
         let description: String
     }
@@ -59,7 +59,7 @@ actor EnrolmentJournal {
     let folder: String
     private var handle: FileHandle
     /// In the order written; a photo done again (after a refusal) has several, the last one counts.
-    private(set) var records: [EnrolmentRecord]
+    private(set) var records: [EnrollmentRecord]
 
     /// Opens (or creates) the journal of `folder` and locks it.
     /// - Throws: `Problem` when the journal belongs to another folder or another run holds it.
@@ -101,29 +101,29 @@ actor EnrolmentJournal {
         try handle.seekToEnd()
     }
 
-    private static func rewrite(_ handle: FileHandle, folder: String, records: [EnrolmentRecord]) throws {
+    private static func rewrite(_ handle: FileHandle, folder: String, records: [EnrollmentRecord]) throws {
         try handle.truncate(atOffset: 0)
         try handle.write(contentsOf: encode(Header(folder: folder)) + encode(records))
     }
 
     /// The folder a journal belongs to and its records; none when there is no file yet.
-    static func read(_ url: URL) -> (folder: String?, records: [EnrolmentRecord]) {
+    static func read(_ url: URL) -> (folder: String?, records: [EnrollmentRecord]) {
         guard let data = FileManager.default.contents(atPath: url.path) else { return (nil, []) }
         let decoder = JSONDecoder()
         let lines = data.split(separator: UInt8(ascii: "\n"))
         let folder = lines.first.flatMap { try? decoder.decode(Header.self, from: Data($0)) }?.folder
         // A line cut short by a crash is the only kind that cannot be read; its photo is simply done again.
-        let records = lines.compactMap { line in try? decoder.decode(EnrolmentRecord.self, from: Data(line)) }
+        let records = lines.compactMap { line in try? decoder.decode(EnrollmentRecord.self, from: Data(line)) }
         return (folder, records)
     }
 
     /// The last record of each photo.
-    static func latest(_ records: [EnrolmentRecord]) -> [String: EnrolmentRecord] {
+    static func latest(_ records: [EnrollmentRecord]) -> [String: EnrollmentRecord] {
         records.reduce(into: [:]) { $0[$1.file] = $1 }
     }
 
     /// The identities enrolled so far and their user ids, from the records.
-    static func users(in records: [EnrolmentRecord]) -> [String: String] {
+    static func users(in records: [EnrollmentRecord]) -> [String: String] {
         var users: [String: String] = [:]
         for record in records {
             if let userID = record.userID { users[record.identity] = userID }
@@ -131,7 +131,7 @@ actor EnrolmentJournal {
         return users
     }
 
-    func append(_ record: EnrolmentRecord) throws {
+    func append(_ record: EnrollmentRecord) throws {
         try handle.write(contentsOf: Self.encode([record]))
         records.append(record)
     }
@@ -147,7 +147,7 @@ actor EnrolmentJournal {
         return data
     }
 
-    private static func encode(_ records: [EnrolmentRecord]) throws -> Data {
+    private static func encode(_ records: [EnrollmentRecord]) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var data = Data()

@@ -8,14 +8,14 @@ import Logging
 import Recognition
 import Synchronization
 
-extension FolderEnrolment {
+extension FolderEnrollment {
     struct Outcome: Sendable {
         let folder: String
         let journal: String
         let people: Int
         let photos: Int
         /// Every photo done, in this run and in earlier ones (a photo tried again has several records).
-        let records: [EnrolmentRecord]
+        let records: [EnrollmentRecord]
         let recordsBefore: Int
         let seconds: Double
         let interrupted: Bool
@@ -74,17 +74,17 @@ extension FolderEnrolment {
 
         func json() throws -> Data {
             // A photo tried again counts by its last outcome.
-            let latest = EnrolmentJournal.latest(records).values.sorted { $0.file < $1.file }
+            let latest = EnrollmentJournal.latest(records).values.sorted { $0.file < $1.file }
             var counts: [String: Int] = [:]
-            for outcome in EnrolmentOutcome.allCases { counts[outcome.rawValue] = 0 }
+            for outcome in EnrollmentOutcome.allCases { counts[outcome.rawValue] = 0 }
             for record in latest { counts[record.outcome.rawValue, default: 0] += 1 }
-            func listed(_ outcome: EnrolmentOutcome) -> [Listed] {
+            func listed(_ outcome: EnrollmentOutcome) -> [Listed] {
                 latest.filter { $0.outcome == outcome }.map { record in
                     Listed(file: record.file, identity: record.identity, reason: record.reason ?? "")
                 }
             }
             let doneNow = records.count - recordsBefore
-            let users = EnrolmentJournal.users(in: latest)
+            let users = EnrollmentJournal.users(in: latest)
             let report = Report(
                 folder: folder, journal: journal, people: people, photos: photos, peopleEnrolled: users.count,
                 users: users, counts: counts, remaining: photos - latest.count,

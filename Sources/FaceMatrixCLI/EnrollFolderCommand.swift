@@ -8,7 +8,7 @@ import Logging
 import Recognition
 import Synchronization
 
-struct EnrolFolderCommand: AsyncParsableCommand {
+struct EnrollFolderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enrol-folder",
         abstract: "Enrol the people of a photo folder through the service's own code path.",
@@ -57,7 +57,7 @@ struct EnrolFolderCommand: AsyncParsableCommand {
         let (configuration, source) = try await refusingInOneLine {
             (
                 try AppConfiguration(environment: ProcessInfo.processInfo.environment),
-                try EnrolmentFolder(root: URL(fileURLWithPath: folder).standardizedFileURL)
+                try EnrollmentFolder(root: URL(fileURLWithPath: folder).standardizedFileURL)
             )
         }
 
@@ -78,7 +78,7 @@ struct EnrolFolderCommand: AsyncParsableCommand {
         let signals = stop.install()
         defer { signals.forEach { $0.cancel() } }
 
-        let enrolment = FolderEnrolment(
+        let enrollment = FolderEnrollment(
             service: stack.service, folder: source, defaultBirthdate: birthdate, stop: stop,
             jobs: jobs ?? configuration.pipeline.inferenceWorkers)
         let outcome = try await refusingInOneLine {
@@ -86,7 +86,7 @@ struct EnrolFolderCommand: AsyncParsableCommand {
                 group.addTask { await stack.database.run() }
                 defer { group.cancelAll() }
                 try await prepareWhenReachable(stack.store, model: stack.service.model, logger: logger, attempts: 5)
-                return try await enrolment.run(journalURL: journalURL)
+                return try await enrollment.run(journalURL: journalURL)
             }
         }
         let report = try outcome.json()
@@ -99,10 +99,10 @@ struct EnrolFolderCommand: AsyncParsableCommand {
     }
 }
 
-extension EnrolmentFolder.Problem: OneLineRefusal {}
-extension EnrolmentJournal.Problem: OneLineRefusal {}
+extension EnrollmentFolder.Problem: OneLineRefusal {}
+extension EnrollmentJournal.Problem: OneLineRefusal {}
 
-extension EnrolFolderCommand {
+extension EnrollFolderCommand {
     /// In the working directory, never in the photo folder (a photo library is not ours to write into); named by
     /// the folder's full path, so two folders with the same name never share one.
     static func defaultJournal(for folder: URL) -> URL {

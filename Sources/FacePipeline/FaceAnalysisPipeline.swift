@@ -5,7 +5,7 @@ public import ImageDecoding
 
 /// From the bytes of an uploaded photo to the faces in it, each with quality signals and, when asked for, an
 /// embedding: decode → detect (MTCNN) → align → embed.
-public struct FacePipeline: Sendable {
+public struct FaceAnalysisPipeline: Sendable {
     /// Decodes the upload; its limits bound the bytes and pixels accepted.
     public let decoder: ImageDecoder
     /// Finds faces and their five landmarks on the working image.
@@ -152,7 +152,7 @@ public struct FacePipeline: Sendable {
     }
 }
 
-extension FacePipeline {
+extension FaceAnalysisPipeline {
     /// The whole-pixel factor that brings the longer side to at most 2 × `maximumWorkingSide` (1 when it already
     /// is). Halving at most once more than needed keeps enough resolution for small faces.
     static func reductionFactor(width: Int, height: Int, maximumWorkingSide: Int) -> Int {

@@ -4,7 +4,7 @@ import SwiftCSV
 /// The people of a photo folder to enrol, read either from `labels.csv` (columns `file` and `identity`; `name`,
 /// `birthdate` and `email` optional) or from one sub-folder per person (the folder's name is the identity), with an
 /// optional `people.csv` (`identity`, and `name`, `birthdate`, `email`) beside the sub-folders.
-struct EnrolmentFolder {
+struct EnrollmentFolder {
     struct Person {
         /// The key that groups photos: the label or the sub-folder's name.
         let identity: String

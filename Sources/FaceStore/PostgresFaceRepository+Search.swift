@@ -4,7 +4,7 @@ import Logging
 public import PostgresNIO
 
 /// Nearest-neighbour search over the faces (the HNSW index), and the gallery's counts.
-extension PostgresFaceStore {
+extension PostgresFaceRepository {
     /// Reads the `neighbours` nearest faces of `model` through the HNSW index and keeps each user's best. HNSW is an
     /// approximate nearest-neighbour search, so a user is found only when one of their faces is among those read.
     ///

@@ -7,7 +7,7 @@ public import Foundation
 /// face check and the write it approves see the same gallery. Domain failures are thrown as `FaceMatrixError`
 /// (`.enrollmentKeyNotFound`, `.userNotFound`, `.userAlreadyExists`, `.dependencyUnavailable`). Similarities are cosine
 /// similarities, −1…1, and only faces of one `ModelIdentity` are ever compared.
-public protocol FaceStore: Sendable {
+public protocol FaceRepository: Sendable {
     /// Prepares the store for `model` (e.g. the schema and the nearest-neighbour index for its dimension); called once
     /// at start, before any request.
     func prepare(for model: ModelIdentity) async throws

@@ -9,25 +9,25 @@ import Recognition
 import Synchronization
 
 /// Enrols a folder person by person, several people at a time, each person's photos in order.
-struct FolderEnrolment: Sendable {
+struct FolderEnrollment: Sendable {
     let service: RecognitionService
-    let folder: EnrolmentFolder
+    let folder: EnrollmentFolder
     let defaultBirthdate: String?
     let stop: StopRequest
     let jobs: Int
 
     func run(journalURL: URL) async throws -> Outcome {
-        let journal = try EnrolmentJournal(url: journalURL, folder: folder.root.path)
+        let journal = try EnrollmentJournal(url: journalURL, folder: folder.root.path)
         // Users the journal knows but the database no longer has (erased, or another database) are enrolled again.
         var gone: Set<String> = []
-        for (identity, userID) in EnrolmentJournal.users(in: await journal.records) {
+        for (identity, userID) in EnrollmentJournal.users(in: await journal.records) {
             do { _ = try await service.user(id: userID) } catch FaceMatrixError.userNotFound { gone.insert(identity) }
         }
         try await journal.forget(gone)
         let before = await journal.records
         // Done: photos that belong to a user now. Every refused photo is tried again.
-        let done = Set(EnrolmentJournal.latest(before).values.filter { $0.userID != nil }.map(\.file))
-        let users = EnrolmentJournal.users(in: before)
+        let done = Set(EnrollmentJournal.latest(before).values.filter { $0.userID != nil }.map(\.file))
+        let users = EnrollmentJournal.users(in: before)
         let progress = ProgressReport(total: folder.photoCount, done: done.count)
         let started = ContinuousClock.now
 
@@ -36,7 +36,7 @@ struct FolderEnrolment: Sendable {
             func startNext() {
                 guard let person = waiting.popFirst() else { return }
                 group.addTask {
-                    try await enrol(
+                    try await enroll(
                         person, userID: users[person.identity], done: done, journal: journal, progress: progress)
                 }
             }
@@ -55,20 +55,20 @@ struct FolderEnrolment: Sendable {
             skipped: folder.skipped)
     }
 
-    private func enrol(
-        _ person: EnrolmentFolder.Person, userID known: String?, done: Set<String>, journal: EnrolmentJournal,
+    private func enroll(
+        _ person: EnrollmentFolder.Person, userID known: String?, done: Set<String>, journal: EnrollmentJournal,
         progress: ProgressReport
     ) async throws {
         var userID = known
         for file in person.photos where !done.contains(file) {
             guard !stop.isRequested else { return }
-            var record = EnrolmentRecord(file: file, identity: person.identity, outcome: .enrolled)
+            var record = EnrollmentRecord(file: file, identity: person.identity, outcome: .enrolled)
             var bytes: [UInt8] = []
             do {
                 bytes = try readPhoto(file)
                 if let existing = userID {
                     _ = try await service.addFace(toUser: existing, face: .image(bytes))
-                    record = EnrolmentRecord(file: file, identity: person.identity, outcome: .faceAdded)
+                    record = EnrollmentRecord(file: file, identity: person.identity, outcome: .faceAdded)
                 } else {
                     let user = try NewUser.validated(
                         name: person.name, birthdate: person.birthdate ?? defaultBirthdate, email: person.email)
@@ -77,7 +77,7 @@ struct FolderEnrolment: Sendable {
                 record.userID = userID
             } catch let error as FaceMatrixError {
                 guard let refused = Self.refusal(error) else { throw error }
-                record = EnrolmentRecord(
+                record = EnrollmentRecord(
                     file: file, identity: person.identity, outcome: refused, userID: nil, reason: error.message)
                 if refused == .duplicate || refused == .mismatch {
                     try await explain(&record, bytes: bytes, person: person, userID: &userID)
@@ -93,7 +93,7 @@ struct FolderEnrolment: Sendable {
     /// API): the photo counts as theirs and the person's other photos are added to them, instead of creating a
     /// second user with the same name.
     private func explain(
-        _ record: inout EnrolmentRecord, bytes: [UInt8], person: EnrolmentFolder.Person, userID: inout String?
+        _ record: inout EnrollmentRecord, bytes: [UInt8], person: EnrollmentFolder.Person, userID: inout String?
     ) async throws {
         guard let (owner, similarity) = try await service.enrolledUser(matching: bytes) else { return }
         let similar = (similarity * 1000).rounded() / 1000
@@ -116,7 +116,7 @@ struct FolderEnrolment: Sendable {
 
     /// How a refusal of one photo is recorded; nil for failures that stop the run (the database is down), after
     /// which the same command resumes.
-    static func refusal(_ error: FaceMatrixError) -> EnrolmentOutcome? {
+    static func refusal(_ error: FaceMatrixError) -> EnrollmentOutcome? {
         switch error {
         case .faceQualityTooLow: .refusedByQuality
         // A taken email is a detail of the person, not their face.

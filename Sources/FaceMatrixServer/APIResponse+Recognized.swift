@@ -15,7 +15,7 @@ extension APIResponse {
         }
     }
 
-    struct Recognised: Encodable {
+    struct Recognized: Encodable {
         let status: String
         let message: String
         let userInfo: UserInfo?
@@ -42,7 +42,7 @@ extension APIResponse {
             try container.encode(requestId, forKey: .requestId)
         }
 
-        init(_ recognition: RecognitionService.Recognition, service: RecognitionService, requestID: String) {
+        init(_ recognition: RecognitionService.Identification, service: RecognitionService, requestID: String) {
             let matched: Candidate?
             let best: Candidate?
             switch recognition.decision {

@@ -9,7 +9,7 @@ import PostgresNIO
 /// Every request-time operation is bounded by `operationTimeout` and goes through `breaker`; failures are translated
 /// into the error contract: an unreachable, overloaded or slow database becomes `.dependencyUnavailable` (HTTP 503,
 /// error_code 610), a registered email `.userAlreadyExists` (409/608), any other database error `.internalError` (500).
-public struct PostgresFaceStore: FaceStore {
+public struct PostgresFaceRepository: FaceRepository {
     /// The connection pools every operation goes through.
     public let database: Database
     /// Any single database operation longer than this is treated as the database being unavailable (503, and the
