@@ -35,7 +35,8 @@ struct EnrollFolderCommand: AsyncParsableCommand {
         help: """
             Where the journal is kept (default: facematrix-enrol-NAME-HASH.jsonl in the current directory, from the \
             folder's name and full path).
-            """)
+            """
+    )
     var journal: String?
 
     @Option(help: "People enrolled at the same time (default: FACEMATRIX_INFERENCE_WORKERS).")
@@ -79,8 +80,12 @@ struct EnrollFolderCommand: AsyncParsableCommand {
         defer { signals.forEach { $0.cancel() } }
 
         let enrollment = FolderEnrollment(
-            service: stack.service, folder: source, defaultBirthdate: birthdate, stop: stop,
-            jobs: jobs ?? configuration.pipeline.inferenceWorkers)
+            service: stack.service,
+            folder: source,
+            defaultBirthdate: birthdate,
+            stop: stop,
+            jobs: jobs ?? configuration.pipeline.inferenceWorkers
+        )
         let outcome = try await refusingInOneLine {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await stack.database.run() }

@@ -84,7 +84,8 @@ struct EnrollmentFolder {
         let missing = columns.filter { !table.header.contains($0) }
         guard missing.isEmpty else {
             throw Problem(
-                description: "\(url.path) needs the columns \(columns.joined(separator: ", ")); found \(table.header)")
+                description: "\(url.path) needs the columns \(columns.joined(separator: ", ")); found \(table.header)"
+            )
         }
         return table
     }
@@ -121,7 +122,8 @@ struct EnrollmentFolder {
                 guard let value = given[keyPath: path] else { continue }
                 if let kept = known[keyPath: path], kept != value {
                     skipped.append(
-                        "labels.csv line \(line): \(label) '\(value)' differs from '\(kept)' given before; kept")
+                        "labels.csv line \(line): \(label) '\(value)' differs from '\(kept)' given before; kept"
+                    )
                 } else {
                     known[keyPath: path] = value
                 }
@@ -147,7 +149,8 @@ struct EnrollmentFolder {
                 // As in labels.csv, the first row of a person counts.
                 guard details[identity] == nil else {
                     skipped.append(
-                        "people.csv line \(index + 2): \(identity) is listed before; only the first row counts")
+                        "people.csv line \(index + 2): \(identity) is listed before; only the first row counts"
+                    )
                     continue
                 }
                 details[identity] = Details(row)
@@ -176,8 +179,12 @@ struct EnrollmentFolder {
 
     private static func person(_ identity: String, photos: [String], details: Details?) -> Person {
         Person(
-            identity: identity, name: details?.name ?? readableName(identity), birthdate: details?.birthdate,
-            email: details?.email, photos: photos.sorted())
+            identity: identity,
+            name: details?.name ?? readableName(identity),
+            birthdate: details?.birthdate,
+            email: details?.email,
+            photos: photos.sorted()
+        )
     }
 
     /// "barack_obama" → "Barack Obama", "Aaron_Peirsol" → "Aaron Peirsol": underscores become spaces and an

@@ -84,7 +84,8 @@ actor EnrollmentJournal {
         let (owner, loaded) = Self.read(url)
         if let owner, owner != folder {
             throw Problem(
-                description: "the journal \(url.path) belongs to the folder \(owner); choose another with --journal")
+                description: "the journal \(url.path) belongs to the folder \(owner); choose another with --journal"
+            )
         }
         records = loaded
         if owner == nil {

@@ -70,7 +70,12 @@ extension EvaluateCommand {
         }
         return .success(
             EmbeddedPhoto(
-                path: photo.path, identity: photo.identity, fold: photo.fold, embedding: embedding,
-                quality: face.quality))
+                path: photo.path,
+                identity: photo.identity,
+                fold: photo.fold,
+                embedding: embedding,
+                quality: face.quality
+            )
+        )
     }
 }

@@ -71,8 +71,11 @@ struct EvaluateCommand: AsyncParsableCommand {
             let models = try settings.loadModels()
             let (pipeline, _) = try settings.makePipeline(models: models, environment: ONNXRuntimeEnvironment.shared())
             let cacheFile = try EmbeddingCache.file(
-                directory: cache ?? EmbeddingCache.defaultDirectory, dataset: dataset, settings: settings,
-                models: models)
+                directory: cache ?? EmbeddingCache.defaultDirectory,
+                dataset: dataset,
+                settings: settings,
+                models: models
+            )
             var photos = try EmbeddingCache.load(cacheFile).map { EmbeddingCache.relabelled($0, by: dataset) }
             if photos == nil { photos = try await embedAll(dataset, with: pipeline, into: cacheFile) }
 
@@ -89,7 +92,9 @@ struct EvaluateCommand: AsyncParsableCommand {
             if let reportPath { try write(encoder.encode(result), to: reportPath) }
             if let calibration {
                 try write(
-                    encoder.encode(CalibrationFile(result, model: pipeline.modelName, folder: folder)), to: calibration)
+                    encoder.encode(CalibrationFile(result, model: pipeline.modelName, folder: folder)),
+                    to: calibration
+                )
             }
             try printJSON(EvaluationSummary(result))
             if let plot, let reportPath {

@@ -52,7 +52,9 @@ struct EvaluationSummary: Encodable {
                         "far_high": $0.falseAcceptInterval[1], "frr": $0.falseRejectRate,
                     ]
                 )
-            }, uniquingKeysWith: { first, _ in first })
+            },
+            uniquingKeysWith: { first, _ in first }
+        )
         photosWithoutFace = report.photosWithoutFace.count
     }
 

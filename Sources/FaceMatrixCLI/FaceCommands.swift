@@ -27,7 +27,9 @@ struct PipelineOptions: ParsableArguments {
 
 struct DetectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "detect", abstract: "Print the faces in a photo as JSON (box, confidence, landmarks, quality).")
+        commandName: "detect",
+        abstract: "Print the faces in a photo as JSON (box, confidence, landmarks, quality)."
+    )
 
     @Argument(help: "A JPEG, PNG, WebP or HEIF file.") var image: String
     @OptionGroup var options: PipelineOptions
@@ -43,7 +45,9 @@ struct DetectCommand: AsyncParsableCommand {
 
 struct EmbedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "embed", abstract: "Print every face in a photo with its embedding and the time of each stage.")
+        commandName: "embed",
+        abstract: "Print every face in a photo with its embedding and the time of each stage."
+    )
 
     @Argument(help: "A JPEG, PNG, WebP or HEIF file.") var image: String
     @OptionGroup var options: PipelineOptions
@@ -60,7 +64,8 @@ struct EmbedCommand: AsyncParsableCommand {
 struct CompareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
-        abstract: "Compare the main faces of two photos and say whether they pass the model's threshold.")
+        abstract: "Compare the main faces of two photos and say whether they pass the model's threshold."
+    )
 
     @Argument(help: "A JPEG, PNG, WebP or HEIF file.") var first: String
     @Argument(help: "Another JPEG, PNG, WebP or HEIF file.") var second: String
@@ -88,8 +93,12 @@ struct CompareCommand: AsyncParsableCommand {
             let threshold = thresholds?.verification
             try printJSON(
                 Comparison(
-                    similarity: similarity, threshold: threshold, samePerson: threshold.map { similarity >= $0 },
-                    model: "\(pipeline.modelName) \(pipeline.modelVersion)"))
+                    similarity: similarity,
+                    threshold: threshold,
+                    samePerson: threshold.map { similarity >= $0 },
+                    model: "\(pipeline.modelName) \(pipeline.modelVersion)"
+                )
+            )
         }
     }
 
@@ -126,8 +135,12 @@ struct AnalysisReport: Encodable {
         image = ["width": analysis.imageWidth, "height": analysis.imageHeight]
         faces = analysis.faces.map {
             Face(
-                box: $0.detection.box, confidence: $0.detection.confidence, landmarks: $0.detection.landmarks,
-                quality: $0.quality, embedding: includeEmbeddings ? $0.embedding?.values : nil)
+                box: $0.detection.box,
+                confidence: $0.detection.confidence,
+                landmarks: $0.detection.landmarks,
+                quality: $0.quality,
+                embedding: includeEmbeddings ? $0.embedding?.values : nil
+            )
         }
         model = ["name": pipeline.modelName, "version": pipeline.modelVersion]
         timingsMs = analysis.timings.milliseconds

@@ -86,15 +86,28 @@ extension FolderEnrollment {
             let doneNow = records.count - recordsBefore
             let users = EnrollmentJournal.users(in: latest)
             let report = Report(
-                folder: folder, journal: journal, people: people, photos: photos, peopleEnrolled: users.count,
-                users: users, counts: counts, remaining: photos - latest.count,
+                folder: folder,
+                journal: journal,
+                people: people,
+                photos: photos,
+                peopleEnrolled: users.count,
+                users: users,
+                counts: counts,
+                remaining: photos - latest.count,
                 interrupted: interrupted,
                 thisRun: ThisRun(
-                    photos: doneNow, seconds: (seconds * 10).rounded() / 10,
-                    photosPerSecond: seconds > 0 ? (Double(doneNow) / seconds * 10).rounded() / 10 : 0),
-                refusedByQuality: listed(.refusedByQuality), duplicates: listed(.duplicate),
-                mismatches: listed(.mismatch), noFace: listed(.noFace), unreadable: listed(.unreadable),
-                invalid: listed(.invalid), skippedRows: skipped)
+                    photos: doneNow,
+                    seconds: (seconds * 10).rounded() / 10,
+                    photosPerSecond: seconds > 0 ? (Double(doneNow) / seconds * 10).rounded() / 10 : 0
+                ),
+                refusedByQuality: listed(.refusedByQuality),
+                duplicates: listed(.duplicate),
+                mismatches: listed(.mismatch),
+                noFace: listed(.noFace),
+                unreadable: listed(.unreadable),
+                invalid: listed(.invalid),
+                skippedRows: skipped
+            )
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             return try encoder.encode(report)

@@ -37,7 +37,12 @@ struct FolderEnrollment: Sendable {
                 guard let person = waiting.popFirst() else { return }
                 group.addTask {
                     try await enroll(
-                        person, userID: users[person.identity], done: done, journal: journal, progress: progress)
+                        person,
+                        userID: users[person.identity],
+                        done: done,
+                        journal: journal,
+                        progress: progress
+                    )
                 }
             }
             for _ in 0..<jobs { startNext() }
@@ -49,14 +54,23 @@ struct FolderEnrollment: Sendable {
         let records = await journal.records
         try await journal.close()
         return Outcome(
-            folder: folder.root.path, journal: journalURL.path, people: folder.people.count,
-            photos: folder.photoCount, records: records, recordsBefore: before.count,
-            seconds: (ContinuousClock.now - started).milliseconds / 1000, interrupted: stop.isRequested,
-            skipped: folder.skipped)
+            folder: folder.root.path,
+            journal: journalURL.path,
+            people: folder.people.count,
+            photos: folder.photoCount,
+            records: records,
+            recordsBefore: before.count,
+            seconds: (ContinuousClock.now - started).milliseconds / 1000,
+            interrupted: stop.isRequested,
+            skipped: folder.skipped
+        )
     }
 
     private func enroll(
-        _ person: EnrollmentFolder.Person, userID known: String?, done: Set<String>, journal: EnrollmentJournal,
+        _ person: EnrollmentFolder.Person,
+        userID known: String?,
+        done: Set<String>,
+        journal: EnrollmentJournal,
         progress: ProgressReport
     ) async throws {
         var userID = known
@@ -71,14 +85,22 @@ struct FolderEnrollment: Sendable {
                     record = EnrollmentRecord(file: file, identity: person.identity, outcome: .faceAdded)
                 } else {
                     let user = try NewUser.validated(
-                        name: person.name, birthdate: person.birthdate ?? defaultBirthdate, email: person.email)
+                        name: person.name,
+                        birthdate: person.birthdate ?? defaultBirthdate,
+                        email: person.email
+                    )
                     userID = try await service.addUser(user, face: .image(bytes)).user.id
                 }
                 record.userID = userID
             } catch let error as FaceMatrixError {
                 guard let refused = Self.refusal(error) else { throw error }
                 record = EnrollmentRecord(
-                    file: file, identity: person.identity, outcome: refused, userID: nil, reason: error.message)
+                    file: file,
+                    identity: person.identity,
+                    outcome: refused,
+                    userID: nil,
+                    reason: error.message
+                )
                 if refused == .duplicate || refused == .mismatch {
                     try await explain(&record, bytes: bytes, person: person, userID: &userID)
                 }
@@ -93,7 +115,10 @@ struct FolderEnrollment: Sendable {
     /// API): the photo counts as theirs and the person's other photos are added to them, instead of creating a
     /// second user with the same name.
     private func explain(
-        _ record: inout EnrollmentRecord, bytes: [UInt8], person: EnrollmentFolder.Person, userID: inout String?
+        _ record: inout EnrollmentRecord,
+        bytes: [UInt8],
+        person: EnrollmentFolder.Person,
+        userID: inout String?
     ) async throws {
         guard let (owner, similarity) = try await service.enrolledUser(matching: bytes) else { return }
         let similar = (similarity * 1000).rounded() / 1000

@@ -38,7 +38,12 @@ struct KeysCommand: AsyncParsableCommand {
             try await withRepository { repository in
                 let made = APIKeyFormat.make()
                 try await repository.insert(
-                    id: made.id, role: role, name: name, salt: made.salt, secretHash: made.secretHash)
+                    id: made.id,
+                    role: role,
+                    name: name,
+                    salt: made.salt,
+                    secretHash: made.secretHash
+                )
                 print(made.key)
                 printError("created key \(made.id) (\(role.rawValue)); it is shown only now")
             }
@@ -55,7 +60,8 @@ struct KeysCommand: AsyncParsableCommand {
                     let state = key.revokedAt.map { "revoked \(formatter.string(from: $0))" } ?? "active"
                     print(
                         [key.id, key.role.rawValue, formatter.string(from: key.createdAt), state, key.name]
-                            .joined(separator: "\t"))
+                            .joined(separator: "\t")
+                    )
                 }
             }
         }

@@ -58,7 +58,9 @@ package struct EnvironmentReader {
         guard let raw = value(name) else { return defaultValue }
         guard let number = Int(raw), range.contains(number) else {
             throw .init(
-                variable: name, reason: "must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(raw)'")
+                variable: name,
+                reason: "must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(raw)'"
+            )
         }
         return number
     }
@@ -72,7 +74,9 @@ package struct EnvironmentReader {
         guard let raw = value(name) else { return defaultValue }
         guard let number = Double(raw), number.isFinite, range.contains(number) else {
             throw .init(
-                variable: name, reason: "must be a number in \(range.lowerBound)...\(range.upperBound), got '\(raw)'")
+                variable: name,
+                reason: "must be a number in \(range.lowerBound)...\(range.upperBound), got '\(raw)'"
+            )
         }
         return number
     }

@@ -80,15 +80,27 @@ public struct PipelineSettings: Sendable {
             embedderName: try reader.string("FACEMATRIX_EMBEDDER", default: defaults.embedderName),
             imageLimits: ImageLimits(
                 maxBytes: try reader.integer(
-                    "FACEMATRIX_MAX_IMAGE_BYTES", default: defaults.imageLimits.maxBytes, in: 1_000...200_000_000),
+                    "FACEMATRIX_MAX_IMAGE_BYTES",
+                    default: defaults.imageLimits.maxBytes,
+                    in: 1_000...200_000_000
+                ),
                 maxPixels: try reader.integer(
-                    "FACEMATRIX_MAX_IMAGE_PIXELS", default: defaults.imageLimits.maxPixels, in: 10_000...500_000_000)
+                    "FACEMATRIX_MAX_IMAGE_PIXELS",
+                    default: defaults.imageLimits.maxPixels,
+                    in: 10_000...500_000_000
+                )
             ),
             detection: try Self.detection(reader, defaults: defaults.detection),
             inferenceWorkers: try reader.integer(
-                "FACEMATRIX_INFERENCE_WORKERS", default: defaults.inferenceWorkers, in: 1...256),
+                "FACEMATRIX_INFERENCE_WORKERS",
+                default: defaults.inferenceWorkers,
+                in: 1...256
+            ),
             intraOpThreads: try reader.integer(
-                "FACEMATRIX_INTRA_OP_THREADS", default: defaults.intraOpThreads, in: 1...256)
+                "FACEMATRIX_INTRA_OP_THREADS",
+                default: defaults.intraOpThreads,
+                in: 1...256
+            )
         )
     }
 
@@ -97,17 +109,32 @@ public struct PipelineSettings: Sendable {
     {
         var detection = defaults
         detection.minimumFaceSize = try reader.double(
-            "FACEMATRIX_MIN_FACE_SIZE", default: defaults.minimumFaceSize, in: 12...1000)
+            "FACEMATRIX_MIN_FACE_SIZE",
+            default: defaults.minimumFaceSize,
+            in: 12...1000
+        )
         detection.minimumConfidence = Float(
             try reader.double(
-                "FACEMATRIX_MIN_FACE_CONFIDENCE", default: Double(defaults.minimumConfidence), in: 0...1))
+                "FACEMATRIX_MIN_FACE_CONFIDENCE",
+                default: Double(defaults.minimumConfidence),
+                in: 0...1
+            )
+        )
         let (p, r, o) = defaults.thresholds
         let thresholds = try reader.doubles(
-            "FACEMATRIX_DETECTION_THRESHOLDS", default: [p, r, o].map(Double.init), count: 3, in: 0...1)
+            "FACEMATRIX_DETECTION_THRESHOLDS",
+            default: [p, r, o].map(Double.init),
+            count: 3,
+            in: 0...1
+        )
         detection.thresholds = (Float(thresholds[0]), Float(thresholds[1]), Float(thresholds[2]))
         let (level, all, rnet, onet) = defaults.nmsThresholds
         let nms = try reader.doubles(
-            "FACEMATRIX_NMS_THRESHOLDS", default: [level, all, rnet, onet].map(Double.init), count: 4, in: 0...1)
+            "FACEMATRIX_NMS_THRESHOLDS",
+            default: [level, all, rnet, onet].map(Double.init),
+            count: 4,
+            in: 0...1
+        )
         detection.nmsThresholds = (Float(nms[0]), Float(nms[1]), Float(nms[2]), Float(nms[3]))
         return detection
     }
@@ -142,7 +169,11 @@ public struct PipelineSettings: Sendable {
             concurrentRuns: inferenceWorkers
         )
         let pipeline = try FaceAnalysisPipeline(
-            models: models, backend: backend, imageLimits: imageLimits, detection: detection)
+            models: models,
+            backend: backend,
+            imageLimits: imageLimits,
+            detection: detection
+        )
         return (pipeline, backend)
     }
 }

@@ -27,8 +27,13 @@ public struct FaceQuality: Codable, Sendable, Equatable {
 
     /// Creates a quality report from the pipeline's measurements (units as on each property).
     public init(
-        confidence: Double, faceSize: Double, interocularDistance: Double, sharpness: Double, roll: Double,
-        yaw: Double, frontalScore: Double
+        confidence: Double,
+        faceSize: Double,
+        interocularDistance: Double,
+        sharpness: Double,
+        roll: Double,
+        yaw: Double,
+        frontalScore: Double
     ) {
         self.confidence = confidence
         self.faceSize = faceSize
@@ -88,12 +93,18 @@ public struct QualityRequirements: Sendable, Equatable {
         check(quality.frontalScore, minimumFrontalScore, "face the camera", "frontal score")
         check(quality.faceSize, minimumFaceSize, "move closer to the camera", "face size in pixels")
         check(
-            quality.interocularDistance, minimumInterocularDistance, "move closer to the camera",
-            "eye distance in pixels")
+            quality.interocularDistance,
+            minimumInterocularDistance,
+            "move closer to the camera",
+            "eye distance in pixels"
+        )
         check(quality.sharpness, minimumSharpness, "hold still and use a sharp photo", "sharpness")
         check(
-            quality.confidence, minimumConfidence, "show the whole face in good light, nothing covering it",
-            "detection confidence")
+            quality.confidence,
+            minimumConfidence,
+            "show the whole face in good light, nothing covering it",
+            "detection confidence"
+        )
         return reasons
     }
 }

@@ -106,8 +106,12 @@ public struct FaceLandmarks: Codable, Sendable, Equatable {
     /// Every point multiplied by `factor`.
     public func scaled(by factor: Double) -> FaceLandmarks {
         FaceLandmarks(
-            leftEye: leftEye.scaled(by: factor), rightEye: rightEye.scaled(by: factor), nose: nose.scaled(by: factor),
-            mouthLeft: mouthLeft.scaled(by: factor), mouthRight: mouthRight.scaled(by: factor))
+            leftEye: leftEye.scaled(by: factor),
+            rightEye: rightEye.scaled(by: factor),
+            nose: nose.scaled(by: factor),
+            mouthLeft: mouthLeft.scaled(by: factor),
+            mouthRight: mouthRight.scaled(by: factor)
+        )
     }
 }
 

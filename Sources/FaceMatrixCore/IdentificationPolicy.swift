@@ -81,8 +81,10 @@ public struct IdentificationPolicy: Sendable, Equatable {
     ///   - margin: The lead the best user needs over the runner-up, in similarity units; 0 turns it off.
     ///   - fixedThreshold: A threshold to use at every gallery size instead of the tail's.
     public init(
-        targetFalseAcceptRate: Double = Self.defaultTargetFalseAcceptRate, impostorTail: ImpostorTail?,
-        margin: Double = 0, fixedThreshold: Double? = nil
+        targetFalseAcceptRate: Double = Self.defaultTargetFalseAcceptRate,
+        impostorTail: ImpostorTail?,
+        margin: Double = 0,
+        fixedThreshold: Double? = nil
     ) {
         self.targetFalseAcceptRate = targetFalseAcceptRate
         self.impostorTail = impostorTail

@@ -79,7 +79,11 @@ public struct ModelManifest: Codable, Sendable, Equatable {
 
         /// Creates a crop description: `template` is for "similarity_5pt", `margin` and `marginUnit` for "box_margin".
         public init(
-            method: String, size: [Int], template: [[Double]]?, margin: Double? = nil, marginUnit: String? = nil
+            method: String,
+            size: [Int],
+            template: [[Double]]?,
+            margin: Double? = nil,
+            marginUnit: String? = nil
         ) {
             self.method = method
             self.size = size

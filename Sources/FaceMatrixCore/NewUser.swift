@@ -30,7 +30,9 @@ public struct NewUser: Sendable, Equatable {
         }
         let trimmedName = String(
             String.UnicodeScalarView(
-                name.unicodeScalars.drop(while: isSpace).reversed().drop(while: isSpace).reversed()))
+                name.unicodeScalars.drop(while: isSpace).reversed().drop(while: isSpace).reversed()
+            )
+        )
         guard !trimmedName.isEmpty else { throw .validationFailed(field: "name", reason: "is required") }
         let date = try validatedBirthdate(birthdate, today: today)
         var normalizedEmail: String?

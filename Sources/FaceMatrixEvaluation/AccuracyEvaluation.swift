@@ -69,30 +69,42 @@ public struct AccuracyEvaluation: Sendable {
         guard let fit = ImpostorTailFit.fit(ImpostorScores(photos)) else {
             throw TooLittleData(
                 description: "\(photos.count) photos of \(Set(photos.map(\.identity)).count) people are too few to "
-                    + "fit the impostor tail; at least 29 people with a detectable face are needed")
+                    + "fit the impostor tail; at least 29 people with a detectable face are needed"
+            )
         }
         progress("1:1 verification")
         let scores = verificationScores()
         guard !scores.genuine.isEmpty, !scores.impostor.isEmpty else {
             throw TooLittleData(
                 description: "no two photos of the same person have a face: 1:1 verification needs some people "
-                    + "with at least two photos")
+                    + "with at least two photos"
+            )
         }
         let verificationThreshold = scores.bestAccuracyThreshold()
         let thresholds = MatchThresholds(
-            verification: verificationThreshold, impostorTail: fit.tail, identificationMargin: options.margin)
+            verification: verificationThreshold,
+            impostorTail: fit.tail,
+            identificationMargin: options.margin
+        )
         let policy = IdentificationPolicy(
-            targetFalseAcceptRate: options.targetFalseAcceptRate, impostorTail: fit.tail, margin: options.margin)
+            targetFalseAcceptRate: options.targetFalseAcceptRate,
+            impostorTail: fit.tail,
+            margin: options.margin
+        )
 
         progress("held-out folds")
         let rows = RotatedFolds(
-            photos: photos, targetFalseAcceptRate: options.targetFalseAcceptRate, margin: options.margin,
-            gallerySizes: options.gallerySizes, draws: options.draws
+            photos: photos,
+            targetFalseAcceptRate: options.targetFalseAcceptRate,
+            margin: options.margin,
+            gallerySizes: options.gallerySizes,
+            draws: options.draws
         ).run()
         if rows.isEmpty {
             progress(
                 "held-out folds skipped: every calibration needs two or more folds with 29 people or more; "
-                    + "this folder has folds \(dataset.folds)")
+                    + "this folder has folds \(dataset.folds)"
+            )
         }
 
         progress("original protocol, margins and quality gate")
@@ -104,22 +116,35 @@ public struct AccuracyEvaluation: Sendable {
                     margin: margin,
                     result: original.evaluate(
                         policy: IdentificationPolicy(
-                            targetFalseAcceptRate: rate, impostorTail: fit.tail, margin: margin)))
+                            targetFalseAcceptRate: rate,
+                            impostorTail: fit.tail,
+                            margin: margin
+                        )
+                    )
+                )
             }
         }
         let embedded = Set(photos.map(\.path))
         return Report(
-            dataset: dataset.root.path, photos: dataset.photos.count, people: identities.count,
-            folds: dataset.folds, photosWithoutFace: dataset.photos.map(\.path).filter { !embedded.contains($0) },
-            targetFalseAcceptRate: options.targetFalseAcceptRate, thresholds: thresholds, impostorTail: fit,
+            dataset: dataset.root.path,
+            photos: dataset.photos.count,
+            people: identities.count,
+            folds: dataset.folds,
+            photosWithoutFace: dataset.photos.map(\.path).filter { !embedded.contains($0) },
+            targetFalseAcceptRate: options.targetFalseAcceptRate,
+            thresholds: thresholds,
+            impostorTail: fit,
             verification: Report.Verification(
-                source: usesOfficialPairs ? "pairs.csv" : "every pair of photos", auc: scores.areaUnderCurve,
+                source: usesOfficialPairs ? "pairs.csv" : "every pair of photos",
+                auc: scores.areaUnderCurve,
                 atThreshold: scores.rates(at: verificationThreshold),
-                detectionErrorTradeoff: scores.detectionErrorTradeoff()),
+                detectionErrorTradeoff: scores.detectionErrorTradeoff()
+            ),
             rotatedFolds: rows,
             originalProtocol: original.evaluate(policy: policy),
             marginStudy: marginStudy,
-            qualityGate: QualityGateStudy.run(photos, requirements: options.quality, policy: policy))
+            qualityGate: QualityGateStudy.run(photos, requirements: options.quality, policy: policy)
+        )
     }
 
     /// The 1:1 figures come from the official pairs when they have both kinds, otherwise from every pair.

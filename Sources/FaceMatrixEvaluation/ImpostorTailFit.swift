@@ -89,8 +89,13 @@ public struct ImpostorTailFit: Codable, Sendable {
             return Point(rate: rate, similarity: point.1, fitted: fitted, residual: point.1 - fitted)
         }
         return Self(
-            tail: tail, points: points, photoPairs: scores.count, identityPairs: scores.identityPairs, lowestRate: low,
-            highestRate: highestRate)
+            tail: tail,
+            points: points,
+            photoPairs: scores.count,
+            identityPairs: scores.identityPairs,
+            lowestRate: low,
+            highestRate: highestRate
+        )
     }
 }
 

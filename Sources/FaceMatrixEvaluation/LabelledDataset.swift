@@ -55,7 +55,8 @@ public struct LabelledDataset: Sendable {
         guard let fileColumn = labels.column(named: "file"), let identityColumn = labels.column(named: "identity")
         else {
             throw Problem(
-                description: "\(root.path)/labels.csv needs the columns file and identity, found \(labels.header)")
+                description: "\(root.path)/labels.csv needs the columns file and identity, found \(labels.header)"
+            )
         }
         let foldColumn = labels.header.firstIndex { $0.lowercased().contains("fold") }
         var photos: [Photo] = []
@@ -72,7 +73,8 @@ public struct LabelledDataset: Sendable {
             // different-person pair scoring 1.
             guard seen.insert(row[fileColumn]).inserted else {
                 skipped.append(
-                    "labels.csv line \(line): \(row[fileColumn]) is listed before; only the first row counts")
+                    "labels.csv line \(line): \(row[fileColumn]) is listed before; only the first row counts"
+                )
                 continue
             }
             var fold = Self.hashFold(identity)
@@ -124,8 +126,12 @@ public struct LabelledDataset: Sendable {
             }
             pairs.append(
                 Pair(
-                    fold: fold.flatMap { $0 < row.count ? Int(row[$0]) : nil } ?? 0, first: row[first],
-                    second: row[second], samePerson: verdict))
+                    fold: fold.flatMap { $0 < row.count ? Int(row[$0]) : nil } ?? 0,
+                    first: row[first],
+                    second: row[second],
+                    samePerson: verdict
+                )
+            )
         }
         return pairs
     }

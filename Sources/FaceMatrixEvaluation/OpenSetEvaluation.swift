@@ -110,8 +110,10 @@ public struct OpenSetTrials: Sendable {
         self.pool = pool.map(\.identity)
         self.probes = probes.map {
             Probe(
-                identity: $0.identity, ownIndex: index[$0.identity],
-                isGenuineQuery: !enrollmentPaths.contains($0.path))
+                identity: $0.identity,
+                ownIndex: index[$0.identity],
+                isGenuineQuery: !enrollmentPaths.contains($0.path)
+            )
         }
         var similarities = [Float](repeating: 0, count: probes.count * pool.count)
         for (row, probe) in probes.enumerated() {
@@ -144,15 +146,21 @@ public struct OpenSetTrials: Sendable {
             if let own, probe.isGenuineQuery {
                 tally.countGenuine(
                     policy.decide(
-                        best: ranking.first(pool), runnerUp: ranking.second(pool), gallerySize: gallery.count),
-                    own: pool[own])
+                        best: ranking.first(pool),
+                        runnerUp: ranking.second(pool),
+                        gallerySize: gallery.count
+                    ),
+                    own: pool[own]
+                )
             }
             // The same probe against the gallery without its own person: any match is a false accept.
             tally.impostorQueries += 1
             let impostorGallery = gallery.count - (own == nil ? 0 : 1)
             if case .match = policy.decide(
-                best: others.first(pool), runnerUp: others.second(pool), gallerySize: impostorGallery)
-            {
+                best: others.first(pool),
+                runnerUp: others.second(pool),
+                gallerySize: impostorGallery
+            ) {
                 tally.falseAccepts += 1
             }
             counts[probe.identity] = tally

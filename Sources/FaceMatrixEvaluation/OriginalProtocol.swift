@@ -94,12 +94,16 @@ public struct OriginalProtocol: Sendable {
         let strangers = counts.filter { !enrolled.contains($0.key) }.sorted { $0.key < $1.key }.map(\.value)
         let strangerCounts = strangers.reduce(OpenSetCounts(), +)
         return Result(
-            gallerySize: galleryCount, threshold: policy.threshold(forGallerySize: galleryCount),
-            targetFalseAcceptRate: policy.targetFalseAcceptRate, falseRejectRate: enrolledCounts.falseRejectRate,
+            gallerySize: galleryCount,
+            threshold: policy.threshold(forGallerySize: galleryCount),
+            targetFalseAcceptRate: policy.targetFalseAcceptRate,
+            falseRejectRate: enrolledCounts.falseRejectRate,
             falseAcceptRate: strangerCounts.falseAcceptRate,
             personFalseAcceptRate: RotatedFolds.personFalseAcceptRate(strangers),
-            refusedAtEnrollment: refused, wrongPerson: enrolledCounts.wrongPerson,
+            refusedAtEnrollment: refused,
+            wrongPerson: enrolledCounts.wrongPerson,
             genuineQueries: enrolledCounts.genuineQueries,
-            impostorQueries: strangerCounts.impostorQueries)
+            impostorQueries: strangerCounts.impostorQueries
+        )
     }
 }

@@ -69,10 +69,15 @@ public struct QualityGateStudy: Sendable {
                 }
             }
             return Criterion(
-                name: name, minimum: minimum, refusedPeople: refused,
+                name: name,
+                minimum: minimum,
+                refusedPeople: refused,
                 refusedShare: Double(refused) / Double(max(split.enrollment.count, 1)),
-                refusedFalseRejectRate: below.falseRejectRate, refusedGenuineQueries: below.genuineQueries,
-                acceptedFalseRejectRate: above.falseRejectRate, acceptedGenuineQueries: above.genuineQueries)
+                refusedFalseRejectRate: below.falseRejectRate,
+                refusedGenuineQueries: below.genuineQueries,
+                acceptedFalseRejectRate: above.falseRejectRate,
+                acceptedGenuineQueries: above.genuineQueries
+            )
         }
     }
 }

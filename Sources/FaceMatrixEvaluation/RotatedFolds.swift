@@ -73,7 +73,11 @@ public struct RotatedFolds: Sendable {
     ///   - gallerySizes: People per gallery; 0 stands for everyone.
     ///   - draws: Random galleries per size.
     public init(
-        photos: [EmbeddedPhoto], targetFalseAcceptRate: Double, margin: Double, gallerySizes: [Int], draws: Int
+        photos: [EmbeddedPhoto],
+        targetFalseAcceptRate: Double,
+        margin: Double,
+        gallerySizes: [Int],
+        draws: Int
     ) {
         self.photos = photos
         self.targetFalseAcceptRate = targetFalseAcceptRate
@@ -99,7 +103,10 @@ public struct RotatedFolds: Sendable {
             guard let fit = ImpostorTailFit.fit(ImpostorScores(photos.filter { calibration.contains($0.fold) }))
             else { continue }
             let policy = IdentificationPolicy(
-                targetFalseAcceptRate: targetFalseAcceptRate, impostorTail: fit.tail, margin: margin)
+                targetFalseAcceptRate: targetFalseAcceptRate,
+                impostorTail: fit.tail,
+                margin: margin
+            )
             let own = split.enrollment.filter { $0.fold == test }
             let others = split.enrollment.filter { $0.fold != test }
             let trials = OpenSetTrials(probes: photos.filter { $0.fold == test }, pool: own + others)
@@ -108,14 +115,25 @@ public struct RotatedFolds: Sendable {
                 var counts: [String: OpenSetCounts] = [:]
                 for _ in 0..<drawCount {
                     let gallery = Self.drawGallery(
-                        size: size, own: own.count, pool: trials.pool.count, using: &generator)
+                        size: size,
+                        own: own.count,
+                        pool: trials.pool.count,
+                        using: &generator
+                    )
                     counts.merge(trials.run(gallery: gallery, policy: policy), uniquingKeysWith: +)
                 }
                 rows.append(
                     Self.row(
-                        test: String(test), calibration: calibration.map(String.init).joined(separator: "+"),
-                        size: size, draws: drawCount, target: targetFalseAcceptRate,
-                        threshold: policy.threshold(forGallerySize: size), counts: counts, using: &generator))
+                        test: String(test),
+                        calibration: calibration.map(String.init).joined(separator: "+"),
+                        size: size,
+                        draws: drawCount,
+                        target: targetFalseAcceptRate,
+                        threshold: policy.threshold(forGallerySize: size),
+                        counts: counts,
+                        using: &generator
+                    )
+                )
                 var entry = pooled[size] ?? ([:], 0, [])
                 entry.counts.merge(counts.map { ("\(test)/\($0.key)", $0.value) }, uniquingKeysWith: +)
                 entry.draws += drawCount
@@ -126,10 +144,16 @@ public struct RotatedFolds: Sendable {
         for (size, entry) in pooled.sorted(by: { $0.key < $1.key }) {
             rows.append(
                 Self.row(
-                    test: "all", calibration: "the others", size: size, draws: entry.draws,
+                    test: "all",
+                    calibration: "the others",
+                    size: size,
+                    draws: entry.draws,
                     target: targetFalseAcceptRate,
                     threshold: entry.thresholds.reduce(0, +) / Double(max(entry.thresholds.count, 1)),
-                    counts: entry.counts, using: &generator))
+                    counts: entry.counts,
+                    using: &generator
+                )
+            )
         }
         return rows
     }
@@ -141,17 +165,31 @@ public struct RotatedFolds: Sendable {
     }
 
     static func row(
-        test: String, calibration: String, size: Int, draws: Int, target: Double, threshold: Double,
-        counts: [String: OpenSetCounts], using generator: inout SeededGenerator
+        test: String,
+        calibration: String,
+        size: Int,
+        draws: Int,
+        target: Double,
+        threshold: Double,
+        counts: [String: OpenSetCounts],
+        using generator: inout SeededGenerator
     ) -> Row {
         let total = counts.values.reduce(OpenSetCounts(), +)
         // In name order: a dictionary's order changes from run to run, and the bootstrap must not.
         let people = counts.sorted { $0.key < $1.key }.map(\.value)
         return Row(
-            testFold: test, calibrationFolds: calibration, gallerySize: size, draws: draws,
-            targetFalseAcceptRate: target, threshold: threshold, falseAcceptRate: personFalseAcceptRate(people),
+            testFold: test,
+            calibrationFolds: calibration,
+            gallerySize: size,
+            draws: draws,
+            targetFalseAcceptRate: target,
+            threshold: threshold,
+            falseAcceptRate: personFalseAcceptRate(people),
             falseAcceptInterval: bootstrapInterval(people, using: &generator),
-            photoFalseAcceptRate: total.falseAcceptRate, falseRejectRate: total.falseRejectRate, counts: total)
+            photoFalseAcceptRate: total.falseAcceptRate,
+            falseRejectRate: total.falseRejectRate,
+            counts: total
+        )
     }
 
     /// The mean of the people's own acceptance rates.
@@ -169,26 +207,5 @@ public struct RotatedFolds: Sendable {
         }
         rates.sort()
         return [rates[25], rates[974]]
-    }
-}
-
-/// The original system's enrolment: the first photo (in path order) of every person is the enrolment photo, the
-/// others are probes.
-public struct EnrollmentSplit: Sendable {
-    /// Each person's first photo, in path order.
-    public let enrollment: [EmbeddedPhoto]
-    /// Every other photo, in path order.
-    public let probes: [EmbeddedPhoto]
-
-    /// Splits `photos` by person, in path order.
-    public init(_ photos: [EmbeddedPhoto]) {
-        var seen: Set<String> = []
-        var enrollment: [EmbeddedPhoto] = []
-        var probes: [EmbeddedPhoto] = []
-        for photo in photos.sorted(by: { $0.path < $1.path }) {
-            if seen.insert(photo.identity).inserted { enrollment.append(photo) } else { probes.append(photo) }
-        }
-        self.enrollment = enrollment
-        self.probes = probes
     }
 }

@@ -44,7 +44,9 @@ public struct VerificationScores: Sendable {
             falseRejectRate: Double(rejected) / Double(max(genuine.count, 1)),
             falseAcceptRate: Double(accepted) / Double(max(impostor.count, 1)),
             accuracy: Double(total - rejected - accepted) / Double(max(total, 1)),
-            genuine: genuine.count, impostor: impostor.count)
+            genuine: genuine.count,
+            impostor: impostor.count
+        )
     }
 
     /// The threshold with the highest accuracy, placed midway between the two scores it separates. One sweep

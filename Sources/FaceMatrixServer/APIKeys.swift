@@ -90,8 +90,10 @@ public final class APIKeyAuthenticator: Sendable {
     ///   - refreshTimeout: how long a read may hold up a request before the last known keys are used instead.
     ///   - databaseIsReachable: false while the database is known to be down; the last known keys are used then.
     public init(
-        configured: [(role: APIRole, secret: String)], repository: APIKeyRepository?,
-        refreshInterval: Duration = .seconds(5), refreshTimeout: Duration = .seconds(1),
+        configured: [(role: APIRole, secret: String)],
+        repository: APIKeyRepository?,
+        refreshInterval: Duration = .seconds(5),
+        refreshTimeout: Duration = .seconds(1),
         databaseIsReachable: @escaping @Sendable () -> Bool = { true }
     ) {
         self.configured = configured.map { ($0.role, APIKeyFormat.hash(secret: $0.secret, salt: [])) }
@@ -129,7 +131,9 @@ public final class APIKeyAuthenticator: Sendable {
         guard let presented, !presented.isEmpty else { return .unauthenticated }
         if let (id, secret) = APIKeyFormat.parse(presented), let key = stored[id] {
             let matches = APIKeyFormat.constantTimeEqual(
-                APIKeyFormat.hash(secret: secret, salt: key.salt), key.secretHash)
+                APIKeyFormat.hash(secret: secret, salt: key.salt),
+                key.secretHash
+            )
             return matches ? .allowed(key.role) : .unauthenticated
         }
         let digest = APIKeyFormat.hash(secret: presented, salt: [])
@@ -152,7 +156,9 @@ public final class APIKeyAuthenticator: Sendable {
             let active = all.filter { $0.revokedAt == nil }
             let fresh = Snapshot(
                 stored: Dictionary(active.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }),
-                anyEver: !all.isEmpty, loadedAt: .now)
+                anyEver: !all.isEmpty,
+                loadedAt: .now
+            )
             snapshot.withLock { $0 = fresh }
             return fresh
         } catch {

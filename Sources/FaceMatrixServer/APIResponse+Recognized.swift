@@ -55,29 +55,53 @@ extension APIResponse {
             }
             let face = recognition.face
             let metadata = Metadata(
-                similarity: best?.similarity, userID: recognition.user == nil ? nil : matched?.userID,
-                threshold: recognition.threshold, targetFalseAcceptRate: recognition.targetFalseAcceptRate,
+                similarity: best?.similarity,
+                userID: recognition.user == nil ? nil : matched?.userID,
+                threshold: recognition.threshold,
+                targetFalseAcceptRate: recognition.targetFalseAcceptRate,
                 margin: service.configuration.policy.margin,
-                gallerySize: recognition.gallerySize, facesDetected: recognition.facesDetected,
-                box: face.detection.box, confidence: face.detection.confidence, landmarks: face.detection.landmarks,
-                quality: face.quality, model: ModelInfo(name: service.model.name, version: service.model.version),
-                timingsMs: recognition.timings.milliseconds, qualityShortfalls: recognition.qualityShortfalls)
+                gallerySize: recognition.gallerySize,
+                facesDetected: recognition.facesDetected,
+                box: face.detection.box,
+                confidence: face.detection.confidence,
+                landmarks: face.detection.landmarks,
+                quality: face.quality,
+                model: ModelInfo(name: service.model.name, version: service.model.version),
+                timingsMs: recognition.timings.milliseconds,
+                qualityShortfalls: recognition.qualityShortfalls
+            )
             if let user = recognition.user {
                 self.init(
-                    status: "success", message: "Match found", userInfo: UserInfo(user), reqID: nil, enrollmentKey: nil,
-                    metadata: metadata, requestId: requestID)
+                    status: "success",
+                    message: "Match found",
+                    userInfo: UserInfo(user),
+                    reqID: nil,
+                    enrollmentKey: nil,
+                    metadata: metadata,
+                    requestId: requestID
+                )
             } else {
                 let key = recognition.enrollmentKey
                 self.init(
-                    status: "failure", message: "no_match", userInfo: nil, reqID: key?.id,
+                    status: "failure",
+                    message: "no_match",
+                    userInfo: nil,
+                    reqID: key?.id,
                     enrollmentKey: key.map { EnrollmentKey(reqID: $0.id, expiresAt: rfc3339($0.expiresAt)) },
-                    metadata: metadata, requestId: requestID)
+                    metadata: metadata,
+                    requestId: requestID
+                )
             }
         }
 
         init(
-            status: String, message: String, userInfo: UserInfo?, reqID: String?, enrollmentKey: EnrollmentKey?,
-            metadata: Metadata, requestId: String
+            status: String,
+            message: String,
+            userInfo: UserInfo?,
+            reqID: String?,
+            enrollmentKey: EnrollmentKey?,
+            metadata: Metadata,
+            requestId: String
         ) {
             self.status = status
             self.message = message

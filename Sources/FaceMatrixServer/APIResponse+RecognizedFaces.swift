@@ -107,11 +107,14 @@ extension APIResponse {
             let beyondCap = group.facesDetected > faces.count ? " (\(group.facesDetected) detected)" : ""
             message = "\(matched) of \(faces.count) faces matched" + beyondCap
             metadata = Metadata(
-                facesDetected: group.facesDetected, threshold: group.threshold,
-                targetFalseAcceptRate: group.targetFalseAcceptRate, margin: service.configuration.policy.margin,
+                facesDetected: group.facesDetected,
+                threshold: group.threshold,
+                targetFalseAcceptRate: group.targetFalseAcceptRate,
+                margin: service.configuration.policy.margin,
                 gallerySize: group.gallerySize,
                 model: ModelInfo(name: service.model.name, version: service.model.version),
-                timingsMs: group.timings.milliseconds)
+                timingsMs: group.timings.milliseconds
+            )
             requestId = requestID
         }
     }

@@ -70,8 +70,13 @@ extension APIResponse {
 
         init(_ record: UserRecord, requestID: String) {
             user = Body(
-                id: record.user.id, name: record.user.name, birthdate: record.user.birthdate, email: record.user.email,
-                faces: record.faceCount, createdAt: rfc3339(record.createdAt))
+                id: record.user.id,
+                name: record.user.name,
+                birthdate: record.user.birthdate,
+                email: record.user.email,
+                faces: record.faceCount,
+                createdAt: rfc3339(record.createdAt)
+            )
             requestId = requestID
         }
     }

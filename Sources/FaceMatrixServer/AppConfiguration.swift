@@ -52,7 +52,9 @@ public struct AppConfiguration: Sendable {
             host: try reader.string("HOST", default: "0.0.0.0"),
             port: try reader.integer("PORT", default: 8080, in: 1...65535),
             databaseURL: try reader.required(
-                "DATABASE_URL", hint: "set it to postgres://user:password@host:port/database (`make run` sets it)"),
+                "DATABASE_URL",
+                hint: "set it to postgres://user:password@host:port/database (`make run` sets it)"
+            ),
             logLevel: try reader.logLevel("LOG_LEVEL", default: .info),
             pipeline: try PipelineSettings(environment: environment),
             recognition: try RecognitionSettings(environment: environment)
@@ -77,7 +79,9 @@ extension EnvironmentReader {
             let pair = entry.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard pair.count == 2, let role = APIRole(rawValue: pair[0]) else {
                 throw .init(
-                    variable: name, reason: "must be role:secret pairs separated by commas, role recognise or admin")
+                    variable: name,
+                    reason: "must be role:secret pairs separated by commas, role recognise or admin"
+                )
             }
             guard pair[1].count >= 16, !pair[1].contains(where: \.isWhitespace) else {
                 throw .init(variable: name, reason: "has a secret shorter than 16 characters (or with spaces)")

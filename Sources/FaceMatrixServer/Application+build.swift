@@ -27,7 +27,8 @@ public func buildApplication(
         metadata: [
             "embedder": "\(pipeline.modelName) \(pipeline.modelVersion)", "runtime": "\(stack.runtimeDescription)",
             "policy": "\(service.configuration.policy.summary(forGallerySize: 1_000))",
-        ])
+        ]
+    )
     if configuration.recognition.identificationThreshold != nil, configuration.recognition.targetWasGiven {
         logger.warning("FACEMATRIX_MATCH_THRESHOLD is set, so FACEMATRIX_TARGET_FAR is ignored")
     }
@@ -42,14 +43,20 @@ public func buildApplication(
         logger.warning("the try-it page was not found (set FACEMATRIX_WEB_DIR); `/` answers 404")
     }
     let authenticator = APIKeyAuthenticator(
-        configured: configuration.apiKeys, repository: APIKeyRepository(database: database),
-        databaseIsReachable: { [breaker = store.breaker] in !breaker.isOpen })
+        configured: configuration.apiKeys,
+        repository: APIKeyRepository(database: database),
+        databaseIsReachable: { [breaker = store.breaker] in !breaker.isOpen }
+    )
     // With a metrics port, /metrics is served there only, so that it can stay inside the network while the API
     // faces its clients.
     let router = buildRouter(
-        checks: checks, service: service, metrics: configuration.metricsPort == nil ? metrics : nil,
-        uploadLimit: uploadLimit(for: configuration.pipeline.imageLimits), webDirectory: webDirectory,
-        authenticator: authenticator)
+        checks: checks,
+        service: service,
+        metrics: configuration.metricsPort == nil ? metrics : nil,
+        uploadLimit: uploadLimit(for: configuration.pipeline.imageLimits),
+        webDirectory: webDirectory,
+        authenticator: authenticator
+    )
     var services: [any Service] = [
         database,
         EnrollmentKeyJanitor(store: store, model: service.model, interval: .seconds(30), logger: logger),
@@ -59,14 +66,20 @@ public func buildApplication(
             Application(
                 router: buildMetricsRouter(metrics),
                 configuration: .init(
-                    address: .hostname(configuration.host, port: metricsPort), serverName: "FaceMatrix"),
-                logger: logger))
+                    address: .hostname(configuration.host, port: metricsPort),
+                    serverName: "FaceMatrix"
+                ),
+                logger: logger
+            )
+        )
     }
     var app = Application(
         router: router,
         server: HTTPConnectionHandling.server(),
         configuration: .init(
-            address: .hostname(configuration.host, port: configuration.port), serverName: "FaceMatrix"),
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: "FaceMatrix"
+        ),
         services: services,
         logger: logger
     )
@@ -120,7 +133,10 @@ struct ExtensionMissing: Error, CustomStringConvertible {
 /// - Parameter attempts: tries at most, one second apart; at least 1.
 /// - Throws: `MigrationError` at once; otherwise the last attempt's error.
 public func prepareWhenReachable(
-    _ store: PostgresFaceRepository, model: ModelIdentity, logger: Logger, attempts: Int = 15
+    _ store: PostgresFaceRepository,
+    model: ModelIdentity,
+    logger: Logger,
+    attempts: Int = 15
 )
     async throws
 {

@@ -18,7 +18,9 @@ enum HTTPConnectionHandling {
         .http1(
             configuration: .init(
                 additionalChannelHandlers: [ExpectContinueHandler(), MalformedRequestResponder()],
-                idleTimeout: TimeAmount(idleTimeout)))
+                idleTimeout: TimeAmount(idleTimeout)
+            )
+        )
     }
 }
 
@@ -71,9 +73,15 @@ final class MalformedRequestResponder: ChannelDuplexHandler, RemovableChannelHan
         }
         let requestID = UUID().uuidString.lowercased()
         let failure = FaceMatrixError.validationFailed(
-            field: "request", reason: "not a readable HTTP/1.1 request (\(Self.describe(parserError)))")
+            field: "request",
+            reason: "not a readable HTTP/1.1 request (\(Self.describe(parserError)))"
+        )
         let body = ErrorBody(
-            errorCode: failure.code, error: failure.slug, message: failure.message, requestId: requestID)
+            errorCode: failure.code,
+            error: failure.slug,
+            message: failure.message,
+            requestId: requestID
+        )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let encoded: [UInt8] = (try? Array(encoder.encode(body))) ?? Array("{}".utf8)

@@ -37,7 +37,8 @@ struct RecognitionRoutes: Sendable {
             let record = try await service.addFace(toUser: id, face: try fields.faceInput())
             return try jsonResponse(
                 APIResponse.FaceAdded(userID: id, faces: record.faceCount, requestId: context.requestID),
-                status: .created)
+                status: .created
+            )
         }
     }
 
@@ -57,7 +58,9 @@ struct RecognitionRoutes: Sendable {
         if let raw = fields.text["threshold"] {
             guard Self.isPlainDecimal(raw), let value = Double(raw) else {
                 throw FaceMatrixError.validationFailed(
-                    field: "threshold", reason: "must be a plain decimal number such as 0.6")
+                    field: "threshold",
+                    reason: "must be a plain decimal number such as 0.6"
+                )
             }
             threshold = value
         }
@@ -106,9 +109,14 @@ struct RecognitionRoutes: Sendable {
     func addUser(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let fields = try await readFields(of: request)
         let user = try NewUser.validated(
-            name: fields.text["name"], birthdate: fields.text["birthdate"], email: fields.text["email"])
+            name: fields.text["name"],
+            birthdate: fields.text["birthdate"],
+            email: fields.text["email"]
+        )
         let record = try await service.addUser(user, face: try fields.faceInput())
         return try jsonResponse(
-            APIResponse.UserChanged.created(record.user.id, requestID: context.requestID), status: .created)
+            APIResponse.UserChanged.created(record.user.id, requestID: context.requestID),
+            status: .created
+        )
     }
 }

@@ -47,19 +47,27 @@ public struct RecognitionSettings: Sendable {
             reader.value(name) == nil ? nil : try reader.double(name, default: 0, in: range)
         }
         targetFalseAcceptRate = try reader.double(
-            "FACEMATRIX_TARGET_FAR", default: IdentificationPolicy.defaultTargetFalseAcceptRate,
-            in: IdentificationPolicy.targetFalseAcceptRates)
+            "FACEMATRIX_TARGET_FAR",
+            default: IdentificationPolicy.defaultTargetFalseAcceptRate,
+            in: IdentificationPolicy.targetFalseAcceptRates
+        )
         targetWasGiven = !(environment["FACEMATRIX_TARGET_FAR"] ?? "").trimmingCharacters(in: .whitespaces).isEmpty
         // A threshold at or below 0 would take every stranger for someone.
         identificationThreshold = try optional("FACEMATRIX_MATCH_THRESHOLD", 0.01...1)
         identificationMargin = try optional("FACEMATRIX_MATCH_MARGIN", 0...1)
         enrollmentKeyLifetime = .seconds(
             try reader.integer(
-                "FACEMATRIX_ENROLLMENT_KEY_TTL", default: Int(enrollmentKeyLifetime.components.seconds),
-                in: 1...604_800))
+                "FACEMATRIX_ENROLLMENT_KEY_TTL",
+                default: Int(enrollmentKeyLifetime.components.seconds),
+                in: 1...604_800
+            )
+        )
         let range = try reader.doubles(
-            "FACEMATRIX_ALLOWED_THRESHOLDS", default: [allowedThresholds.lowerBound, allowedThresholds.upperBound],
-            count: 2, in: -1...1)
+            "FACEMATRIX_ALLOWED_THRESHOLDS",
+            default: [allowedThresholds.lowerBound, allowedThresholds.upperBound],
+            count: 2,
+            in: -1...1
+        )
         guard range[0] <= range[1] else {
             throw .init(variable: "FACEMATRIX_ALLOWED_THRESHOLDS", reason: "must be 'low,high' with low <= high")
         }
@@ -68,21 +76,44 @@ public struct RecognitionSettings: Sendable {
         let standard = QualityRequirements()
         quality = QualityRequirements(
             minimumConfidence: try reader.double(
-                "FACEMATRIX_ENROLL_MIN_CONFIDENCE", default: standard.minimumConfidence, in: 0...1),
+                "FACEMATRIX_ENROLL_MIN_CONFIDENCE",
+                default: standard.minimumConfidence,
+                in: 0...1
+            ),
             minimumFaceSize: try reader.double(
-                "FACEMATRIX_ENROLL_MIN_FACE_SIZE", default: standard.minimumFaceSize, in: 0...10_000),
+                "FACEMATRIX_ENROLL_MIN_FACE_SIZE",
+                default: standard.minimumFaceSize,
+                in: 0...10_000
+            ),
             minimumInterocularDistance: try reader.double(
-                "FACEMATRIX_ENROLL_MIN_EYE_DISTANCE", default: standard.minimumInterocularDistance, in: 0...10_000),
+                "FACEMATRIX_ENROLL_MIN_EYE_DISTANCE",
+                default: standard.minimumInterocularDistance,
+                in: 0...10_000
+            ),
             minimumSharpness: try reader.double(
-                "FACEMATRIX_ENROLL_MIN_SHARPNESS", default: standard.minimumSharpness, in: 0...1_000_000),
+                "FACEMATRIX_ENROLL_MIN_SHARPNESS",
+                default: standard.minimumSharpness,
+                in: 0...1_000_000
+            ),
             minimumFrontalScore: try reader.double(
-                "FACEMATRIX_ENROLL_MIN_FRONTAL", default: standard.minimumFrontalScore, in: 0...1))
+                "FACEMATRIX_ENROLL_MIN_FRONTAL",
+                default: standard.minimumFrontalScore,
+                in: 0...1
+            )
+        )
         queueLimit = try reader.integer("FACEMATRIX_MAX_QUEUE", default: queueLimit, in: 0...10_000)
         waitBudget = .milliseconds(
             try reader.integer(
-                "FACEMATRIX_MAX_WAIT_MS", default: Int(waitBudget / .milliseconds(1)), in: 0...600_000))
+                "FACEMATRIX_MAX_WAIT_MS",
+                default: Int(waitBudget / .milliseconds(1)),
+                in: 0...600_000
+            )
+        )
         maximumFacesPerPhoto = try reader.integer(
-            "FACEMATRIX_MAX_FACES", default: maximumFacesPerPhoto, in: 1...100)
+            "FACEMATRIX_MAX_FACES",
+            default: maximumFacesPerPhoto,
+            in: 1...100
+        )
     }
 
     /// The decision rule: the model's calibration, with any overrides applied. A model without a calibration
@@ -94,12 +125,15 @@ public struct RecognitionSettings: Sendable {
         guard calibrated != nil || identificationThreshold != nil else {
             throw AppConfiguration.InvalidValue(
                 variable: "FACEMATRIX_MATCH_THRESHOLD",
-                reason: "must be set: the model's manifest has no calibrated thresholds")
+                reason: "must be set: the model's manifest has no calibrated thresholds"
+            )
         }
         return IdentificationPolicy(
-            targetFalseAcceptRate: targetFalseAcceptRate, impostorTail: calibrated?.impostorTail,
+            targetFalseAcceptRate: targetFalseAcceptRate,
+            impostorTail: calibrated?.impostorTail,
             margin: identificationMargin ?? calibrated?.identificationMargin ?? 0,
-            fixedThreshold: identificationThreshold)
+            fixedThreshold: identificationThreshold
+        )
     }
 
     /// The recognition service's configuration for a model with the `calibrated` thresholds (nil: uncalibrated); 1:1
@@ -108,8 +142,12 @@ public struct RecognitionSettings: Sendable {
     /// - Throws: as `policy(calibrated:)`.
     public func serviceConfiguration(calibrated: MatchThresholds?) throws -> RecognitionService.Configuration {
         RecognitionService.Configuration(
-            policy: try policy(calibrated: calibrated), enrollmentKeyLifetime: enrollmentKeyLifetime,
-            allowedThresholds: allowedThresholds, quality: quality,
-            verificationThreshold: calibrated?.verification, maximumFacesPerPhoto: maximumFacesPerPhoto)
+            policy: try policy(calibrated: calibrated),
+            enrollmentKeyLifetime: enrollmentKeyLifetime,
+            allowedThresholds: allowedThresholds,
+            quality: quality,
+            verificationThreshold: calibrated?.verification,
+            maximumFacesPerPhoto: maximumFacesPerPhoto
+        )
     }
 }

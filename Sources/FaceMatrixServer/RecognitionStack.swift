@@ -37,10 +37,14 @@ public struct RecognitionStack: Sendable {
         self.pipeline = pipeline
         runtimeDescription = backend.runtimeDescription
         service = RecognitionService(
-            analyzer: pipeline, store: store,
+            analyzer: pipeline,
+            store: store,
             configuration: try configuration.recognition.serviceConfiguration(calibrated: pipeline.thresholds),
             limiter: AdmissionLimiter(
-                concurrency: configuration.pipeline.inferenceWorkers, queueLimit: configuration.recognition.queueLimit,
-                waitBudget: waitBudget ?? configuration.recognition.waitBudget))
+                concurrency: configuration.pipeline.inferenceWorkers,
+                queueLimit: configuration.recognition.queueLimit,
+                waitBudget: waitBudget ?? configuration.recognition.waitBudget
+            )
+        )
     }
 }

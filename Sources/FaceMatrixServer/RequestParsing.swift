@@ -24,7 +24,8 @@ extension RequestFields {
             return try json(try await collect(request, byteLimit: min(byteLimit, jsonLimit)), fields: jsonMembers)
         default:
             throw FaceMatrixError.unsupportedMediaType(
-                "send multipart/form-data or application/json, not \(mediaType.map { "'\($0)'" } ?? "an empty type")")
+                "send multipart/form-data or application/json, not \(mediaType.map { "'\($0)'" } ?? "an empty type")"
+            )
         }
     }
 
@@ -47,7 +48,9 @@ extension RequestFields {
             return try await withDeadline(deadline) { try await body.collect(upTo: byteLimit) }
         } catch is DeadlineExceeded {
             throw FaceMatrixError.validationFailed(
-                field: "body", reason: "the body did not arrive within \(deadline.components.seconds) s")
+                field: "body",
+                reason: "the body did not arrive within \(deadline.components.seconds) s"
+            )
         } catch let error as any HTTPResponseError {
             throw error
         } catch is CancellationError {
@@ -64,7 +67,9 @@ extension RequestFields {
         case (let key?, nil):
             guard RecognitionService.isWellFormedKey(key) else {
                 throw FaceMatrixError.validationFailed(
-                    field: "req_id", reason: "must be req- and 32 lowercase hex digits")
+                    field: "req_id",
+                    reason: "must be req- and 32 lowercase hex digits"
+                )
             }
             return .enrollmentKey(key)
         case (nil, let image?): return .image(image)
@@ -72,7 +77,9 @@ extension RequestFields {
             throw FaceMatrixError.validationFailed(field: "req_id", reason: "give either req_id or image, not both")
         case (nil, nil):
             throw FaceMatrixError.validationFailed(
-                field: "req_id", reason: isJSON ? "is required" : "give either req_id or an image")
+                field: "req_id",
+                reason: isJSON ? "is required" : "give either req_id or an image"
+            )
         }
     }
 }

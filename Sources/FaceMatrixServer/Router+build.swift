@@ -48,13 +48,19 @@ public func buildRouter(
         // Asked only when no route matched (GET or HEAD); `..` is refused, so nothing outside the folder is served.
         router.add(
             middleware: FileMiddleware(
-                webDirectory, cacheControl: .init([(MediaType(type: .any), [.noCache])]), searchForIndexHtml: true))
+                webDirectory,
+                cacheControl: .init([(MediaType(type: .any), [.noCache])]),
+                searchForIndexHtml: true
+            )
+        )
     }
     HealthRoutes(checks: checks).register(on: router)
     router.get("/openapi.yaml") { _, _ in
         Response(
-            status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+            status: .ok,
+            headers: [.contentType: "application/yaml; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml))
+        )
     }
     if let metrics {
         router.get("/metrics") { _, _ in metricsResponse(metrics) }
@@ -69,8 +75,10 @@ public func buildRouter(
 /// Prometheus' text exposition of `metrics`.
 func metricsResponse(_ metrics: PrometheusCollectorRegistry) -> Response {
     Response(
-        status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-        body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+        status: .ok,
+        headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+        body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer()))
+    )
 }
 
 /// `/metrics` alone, for `FACEMATRIX_METRICS_PORT`.

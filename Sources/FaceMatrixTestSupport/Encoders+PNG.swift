@@ -21,8 +21,11 @@ extension Encoders {
 
         /// Creates options; the defaults describe an 8-bit truecolour PNG without ancillary chunks.
         public init(
-            bitDepth: UInt8 = 8, colorType: spng_color_type = SPNG_COLOR_TYPE_TRUECOLOR,
-            palette: [(UInt8, UInt8, UInt8)] = [], paletteAlpha: [UInt8] = [], exifTIFF: [UInt8]? = nil,
+            bitDepth: UInt8 = 8,
+            colorType: spng_color_type = SPNG_COLOR_TYPE_TRUECOLOR,
+            palette: [(UInt8, UInt8, UInt8)] = [],
+            paletteAlpha: [UInt8] = [],
+            exifTIFF: [UInt8]? = nil,
             interlaced: Bool = false
         ) {
             self.bitDepth = bitDepth
@@ -49,9 +52,14 @@ extension Encoders {
         }
         try check(spng_set_option(context, SPNG_ENCODE_TO_BUFFER, 1), "option")
         var header = spng_ihdr(
-            width: UInt32(width), height: UInt32(height), bit_depth: options.bitDepth,
-            color_type: UInt8(options.colorType.rawValue), compression_method: 0, filter_method: 0,
-            interlace_method: options.interlaced ? 1 : 0)
+            width: UInt32(width),
+            height: UInt32(height),
+            bit_depth: options.bitDepth,
+            color_type: UInt8(options.colorType.rawValue),
+            compression_method: 0,
+            filter_method: 0,
+            interlace_method: options.interlaced ? 1 : 0
+        )
         try check(spng_set_ihdr(context, &header), "ihdr")
         if !options.palette.isEmpty {
             var palette = spng_plte()
@@ -79,15 +87,21 @@ extension Encoders {
             if options.exifTIFF != nil {
                 var exif = spng_exif(
                     length: exifBytes.count,
-                    data: UnsafeMutableRawPointer(exifBytes.baseAddress!).assumingMemoryBound(to: CChar.self))
+                    data: UnsafeMutableRawPointer(exifBytes.baseAddress!).assumingMemoryBound(to: CChar.self)
+                )
                 try check(spng_set_exif(context, &exif), "exif")
             }
             try samples.withUnsafeBytes { image in
                 try check(
                     spng_encode_image(
-                        context, image.baseAddress, image.count, Int32(SPNG_FMT_PNG.rawValue),
-                        Int32(SPNG_ENCODE_FINALIZE.rawValue)),
-                    "encode")
+                        context,
+                        image.baseAddress,
+                        image.count,
+                        Int32(SPNG_FMT_PNG.rawValue),
+                        Int32(SPNG_ENCODE_FINALIZE.rawValue)
+                    ),
+                    "encode"
+                )
             }
         }
         var length = 0
@@ -120,7 +134,12 @@ extension Encoders {
             var pixels = [UInt8](repeating: 0, count: size)
             let status = pixels.withUnsafeMutableBytes { out in
                 spng_decode_image(
-                    context, out.baseAddress, size, Int32(SPNG_FMT_RGBA8.rawValue), Int32(SPNG_DECODE_TRNS.rawValue))
+                    context,
+                    out.baseAddress,
+                    size,
+                    Int32(SPNG_FMT_RGBA8.rawValue),
+                    Int32(SPNG_DECODE_TRNS.rawValue)
+                )
             }
             guard status == 0 else {
                 throw EncodingFailed(description: String(cString: spng_strerror(status)))

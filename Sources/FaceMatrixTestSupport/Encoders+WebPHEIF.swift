@@ -9,7 +9,12 @@ extension Encoders {
     ///
     /// - Throws: `EncodingFailed` when libwebp cannot encode the samples or WebPMux cannot add the chunk.
     public static func webp(
-        _ samples: [UInt8], width: Int, height: Int, channels: Int, quality: Float = 90, lossless: Bool = false,
+        _ samples: [UInt8],
+        width: Int,
+        height: Int,
+        channels: Int,
+        quality: Float = 90,
+        lossless: Bool = false,
         exifTIFF: [UInt8]? = nil
     ) throws -> [UInt8] {
         var output: UnsafeMutablePointer<UInt8>? = nil
@@ -57,8 +62,13 @@ extension Encoders {
     /// - Throws: `EncodingFailed` with libheif's message when no encoder is available for `compression` or a step
     ///   of encoding or writing fails.
     public static func heif(
-        _ samples: [UInt8], width: Int, height: Int, channels: Int, quality: Int32 = 90,
-        compression: heif_compression_format = heif_compression_HEVC, orientation: Int = 1
+        _ samples: [UInt8],
+        width: Int,
+        height: Int,
+        channels: Int,
+        quality: Int32 = 90,
+        compression: heif_compression_format = heif_compression_HEVC,
+        orientation: Int = 1
     ) throws -> [UInt8] {
         func check(_ error: heif_error, _ what: String) throws {
             guard error.code == heif_error_Ok else {
@@ -86,7 +96,9 @@ extension Encoders {
         samples.withUnsafeBufferPointer { source in
             for row in 0..<height {
                 (plane + row * Int(stride)).update(
-                    from: source.baseAddress! + row * width * channels, count: width * channels)
+                    from: source.baseAddress! + row * width * channels,
+                    count: width * channels
+                )
             }
         }
         guard let options = heif_encoding_options_alloc() else {

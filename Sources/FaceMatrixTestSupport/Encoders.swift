@@ -15,8 +15,13 @@ public enum Encoders {
     ///
     /// - Throws: `EncodingFailed` with TurboJPEG's message.
     public static func jpeg(
-        _ pixels: [UInt8], width: Int, height: Int, pixelFormat: TJPF, subsampling: TJSAMP = TJSAMP_420,
-        quality: Int32 = 95, flags: Int32 = 0
+        _ pixels: [UInt8],
+        width: Int,
+        height: Int,
+        pixelFormat: TJPF,
+        subsampling: TJSAMP = TJSAMP_420,
+        quality: Int32 = 95,
+        flags: Int32 = 0
     ) throws -> [UInt8] {
         guard let handle = tjInitCompress() else {
             throw EncodingFailed(description: "tjInitCompress failed")
@@ -26,8 +31,18 @@ public enum Encoders {
         var size: UInt = 0
         let status = pixels.withUnsafeBufferPointer { source in
             tjCompress2(
-                handle, source.baseAddress, Int32(width), 0, Int32(height), pixelFormat.rawValue, &output, &size,
-                Int32(subsampling.rawValue), quality, flags)
+                handle,
+                source.baseAddress,
+                Int32(width),
+                0,
+                Int32(height),
+                pixelFormat.rawValue,
+                &output,
+                &size,
+                Int32(subsampling.rawValue),
+                quality,
+                flags
+            )
         }
         defer { tjFree(output) }
         guard status == 0, let output else {
@@ -66,7 +81,14 @@ public enum Encoders {
             var colorspace: Int32 = 0
             _ = jpeg.withUnsafeBufferPointer { source in
                 tjDecompressHeader3(
-                    handle, source.baseAddress, UInt(source.count), &width, &height, &subsampling, &colorspace)
+                    handle,
+                    source.baseAddress,
+                    UInt(source.count),
+                    &width,
+                    &height,
+                    &subsampling,
+                    &colorspace
+                )
             }
             transform.options |= TJXOPT_CROP
             transform.r = tjregion(x: 0, y: 0, w: width - width % 16, h: height - height % 16)
@@ -103,7 +125,16 @@ public enum Encoders {
         var pixels = [UInt8](repeating: 0, count: Int(width * height) * channels)
         let status = pixels.withUnsafeMutableBufferPointer { buffer in
             tjDecompress2(
-                handle, jpeg, UInt(jpeg.count), buffer.baseAddress, width, 0, height, pixelFormat.rawValue, 0)
+                handle,
+                jpeg,
+                UInt(jpeg.count),
+                buffer.baseAddress,
+                width,
+                0,
+                height,
+                pixelFormat.rawValue,
+                0
+            )
         }
         guard status == 0 else {
             throw EncodingFailed(description: String(cString: tjGetErrorStr2(handle)))

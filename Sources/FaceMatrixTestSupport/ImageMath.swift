@@ -59,7 +59,10 @@ public enum ImageMath {
 
     /// Builds an image whose pixel (x, y) is copied from `source` at the coordinates `sourcePoint(x, y)` returns.
     public static func remapped(
-        _ source: RGBImage, width: Int, height: Int, _ sourcePoint: (Int, Int) -> (x: Int, y: Int)
+        _ source: RGBImage,
+        width: Int,
+        height: Int,
+        _ sourcePoint: (Int, Int) -> (x: Int, y: Int)
     ) -> RGBImage {
         var pixels = [UInt8](repeating: 0, count: 3 * width * height)
         for y in 0..<height {

@@ -31,7 +31,8 @@ public enum TestData {
         }
         throw MissingData(
             description:
-                "shared/testdata/faces not found above \(filePath); set FACEMATRIX_TESTDATA to the faces folder")
+                "shared/testdata/faces not found above \(filePath); set FACEMATRIX_TESTDATA to the faces folder"
+        )
     }
 
     /// The bytes of a photo, by path relative to the `faces` folder.

@@ -22,7 +22,10 @@ public struct ChannelNormalization: Sendable, Equatable {
 
     /// MTCNN's convention: RGB, (x − 127.5) × 0.0078125.
     public static let mtcnn = ChannelNormalization(
-        sourceChannels: [0, 1, 2], mean: [127.5, 127.5, 127.5], scale: [0.0078125, 0.0078125, 0.0078125])
+        sourceChannels: [0, 1, 2],
+        mean: [127.5, 127.5, 127.5],
+        scale: [0.0078125, 0.0078125, 0.0078125]
+    )
 
     /// Reads a model manifest's `preprocessing` section.
     ///
@@ -41,6 +44,9 @@ public struct ChannelNormalization: Sendable, Equatable {
             throw .unsupported("mean and scale must have three channels")
         }
         self.init(
-            sourceChannels: order, mean: preprocessing.mean.map(Float.init), scale: preprocessing.scale.map(Float.init))
+            sourceChannels: order,
+            mean: preprocessing.mean.map(Float.init),
+            scale: preprocessing.scale.map(Float.init)
+        )
     }
 }

@@ -54,7 +54,9 @@ public struct FaceAligner: Sendable {
             }
             self.init(
                 method: .similarity(template: template.map { Point(x: $0[0], y: $0[1]) }),
-                width: crop.size[0], height: crop.size[1])
+                width: crop.size[0],
+                height: crop.size[1]
+            )
         case "box_margin":
             // The margin is in output pixels, as facenet-pytorch gives it and the tooling's manifests say.
             guard crop.marginUnit == nil || crop.marginUnit == "pixels_of_output" else {

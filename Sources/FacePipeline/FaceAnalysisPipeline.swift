@@ -40,8 +40,14 @@ public struct FaceAnalysisPipeline: Sendable {
     ///
     /// - Parameter maximumWorkingSide: Pixels, clamped to 12…`largestWorkingSide`.
     public init(
-        decoder: ImageDecoder, detector: MTCNNDetector, aligner: FaceAligner, embedder: FaceEmbedder,
-        modelName: String, modelVersion: String, thresholds: MatchThresholds? = nil, maximumWorkingSide: Int = 1280
+        decoder: ImageDecoder,
+        detector: MTCNNDetector,
+        aligner: FaceAligner,
+        embedder: FaceEmbedder,
+        modelName: String,
+        modelVersion: String,
+        thresholds: MatchThresholds? = nil,
+        maximumWorkingSide: Int = 1280
     ) {
         self.thresholds = thresholds
         self.decoder = decoder
@@ -63,8 +69,11 @@ public struct FaceAnalysisPipeline: Sendable {
     ///   its crop is malformed; `ModelLoadingError.unsupported` for a crop method, margin unit, channel order or
     ///   layout the pipeline does not implement.
     public init(
-        models: FaceModels, backend: any InferenceBackend, imageLimits: ImageLimits = ImageLimits(),
-        detection: MTCNNConfiguration = MTCNNConfiguration(), maximumWorkingSide: Int = 1280
+        models: FaceModels,
+        backend: any InferenceBackend,
+        imageLimits: ImageLimits = ImageLimits(),
+        detection: MTCNNConfiguration = MTCNNConfiguration(),
+        maximumWorkingSide: Int = 1280
     ) throws(ModelLoadingError) {
         let embedder = models.embedder
         guard let crop = embedder.crop, let embedding = embedder.embedding else {
@@ -75,11 +84,17 @@ public struct FaceAnalysisPipeline: Sendable {
             detector: MTCNNDetector(backend: backend, configuration: detection),
             aligner: try FaceAligner(crop: crop),
             embedder: FaceEmbedder(
-                backend: backend, normalization: try ChannelNormalization(embedder.preprocessing),
-                dimension: embedding.size, inputName: embedder.inputs?.first?.name ?? "input",
-                outputName: embedder.outputs?.first?.name ?? "embedding"),
-            modelName: embedder.name, modelVersion: embedder.version, thresholds: embedder.thresholds,
-            maximumWorkingSide: maximumWorkingSide)
+                backend: backend,
+                normalization: try ChannelNormalization(embedder.preprocessing),
+                dimension: embedding.size,
+                inputName: embedder.inputs?.first?.name ?? "input",
+                outputName: embedder.outputs?.first?.name ?? "embedding"
+            ),
+            modelName: embedder.name,
+            modelVersion: embedder.version,
+            thresholds: embedder.thresholds,
+            maximumWorkingSide: maximumWorkingSide
+        )
     }
 
     /// Analyses a photo; a photo without faces is not an error here (the result has no faces).
@@ -107,7 +122,10 @@ public struct FaceAnalysisPipeline: Sendable {
         // photo's size or aspect ratio: that bound is what keeps every later stage (the summed-area table above
         // all) within its limits.
         let reduction = Self.reductionFactor(
-            width: decoded.image.width, height: decoded.image.height, maximumWorkingSide: maximumWorkingSide)
+            width: decoded.image.width,
+            height: decoded.image.height,
+            maximumWorkingSide: maximumWorkingSide
+        )
         let working = decoded.image.reduced(by: reduction)
         let workingScale = decoded.decodeScale / Double(reduction)
         timings.decode = clock.now - started
@@ -140,7 +158,8 @@ public struct FaceAnalysisPipeline: Sendable {
                 detection: detection.scaled(by: toPhoto),
                 // The detection is in working-image pixels; the quality minimums are in the photo's.
                 quality: FaceQualityEstimator.quality(of: detection, aligned: aligned[index], scale: workingScale),
-                embedding: index < embeddings.count ? embeddings[index] : nil)
+                embedding: index < embeddings.count ? embeddings[index] : nil
+            )
         }
         timings.total = clock.now - started
         let uprightSwapped = decoded.exifOrientation >= 5
@@ -148,7 +167,8 @@ public struct FaceAnalysisPipeline: Sendable {
             imageWidth: uprightSwapped ? decoded.originalHeight : decoded.originalWidth,
             imageHeight: uprightSwapped ? decoded.originalWidth : decoded.originalHeight,
             faces: faces,
-            timings: timings)
+            timings: timings
+        )
     }
 }
 

@@ -16,8 +16,11 @@ public struct FaceEmbedder: Sendable {
 
     /// Creates an embedder for a network with the given tensor names and embedding length.
     public init(
-        backend: any InferenceBackend, normalization: ChannelNormalization, dimension: Int,
-        inputName: String = "input", outputName: String = "embedding"
+        backend: any InferenceBackend,
+        normalization: ChannelNormalization,
+        dimension: Int,
+        inputName: String = "input",
+        outputName: String = "embedding"
     ) {
         self.backend = backend
         self.normalization = normalization
@@ -59,7 +62,8 @@ public struct FaceEmbedder: Sendable {
         guard output.values.count == faces.count * dimension else {
             throw InferenceError.unexpectedOutput(
                 model: "embedder",
-                reason: "\(output.values.count) values for \(faces.count) faces of \(dimension)")
+                reason: "\(output.values.count) values for \(faces.count) faces of \(dimension)"
+            )
         }
         return try (0..<faces.count).map { index in
             let raw = Array(output.values[(index * dimension)..<((index + 1) * dimension)])

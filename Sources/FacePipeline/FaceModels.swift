@@ -70,7 +70,8 @@ public struct FaceModels: Sendable {
         guard manifest.schemaVersion == manifestSchemaVersion else {
             throw .unreadableManifest(
                 path: path,
-                reason: "schema_version \(manifest.schemaVersion); this build reads \(manifestSchemaVersion)")
+                reason: "schema_version \(manifest.schemaVersion); this build reads \(manifestSchemaVersion)"
+            )
         }
         return manifest
     }

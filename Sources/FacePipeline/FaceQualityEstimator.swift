@@ -57,7 +57,8 @@ public enum FaceQualityEstimator {
             for x in 1..<(width - 1) {
                 let index = y * width + x
                 let laplacian = Double(
-                    grey[index - 1] + grey[index + 1] + grey[index - width] + grey[index + width] - 4 * grey[index])
+                    grey[index - 1] + grey[index + 1] + grey[index - width] + grey[index + width] - 4 * grey[index]
+                )
                 sum += laplacian
                 squares += laplacian * laplacian
             }

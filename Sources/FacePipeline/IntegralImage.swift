@@ -51,8 +51,14 @@ struct IntegralImage {
     /// Resamples the region [x, x + regionWidth) × [y, y + regionHeight) of the image, where parts outside the
     /// image count as black, to targetWidth × targetHeight by area averaging, writing normalised NCHW planes.
     func resample(
-        x: Int, y: Int, regionWidth: Int, regionHeight: Int, targetWidth: Int, targetHeight: Int,
-        into destination: UnsafeMutableBufferPointer<Float>, normalization: ChannelNormalization
+        x: Int,
+        y: Int,
+        regionWidth: Int,
+        regionHeight: Int,
+        targetWidth: Int,
+        targetHeight: Int,
+        into destination: UnsafeMutableBufferPointer<Float>,
+        normalization: ChannelNormalization
     ) {
         let columns = areaRanges(from: regionWidth, to: targetWidth).map { clamp($0, offset: x, limit: width) }
         let rows = areaRanges(from: regionHeight, to: targetHeight)

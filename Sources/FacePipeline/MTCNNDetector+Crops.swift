@@ -9,8 +9,15 @@ extension MTCNNDetector {
         var tensor = Tensor(zeros: [1, 3, height, width])
         tensor.values.withUnsafeMutableBufferPointer { target in
             image.resample(
-                x: 0, y: 0, regionWidth: image.width, regionHeight: image.height, targetWidth: width,
-                targetHeight: height, into: target, normalization: .mtcnn)
+                x: 0,
+                y: 0,
+                regionWidth: image.width,
+                regionHeight: image.height,
+                targetWidth: width,
+                targetHeight: height,
+                into: target,
+                normalization: .mtcnn
+            )
         }
         return tensor
     }
@@ -36,9 +43,15 @@ extension MTCNNDetector {
         tensor.values.withUnsafeMutableBufferPointer { target in
             for (index, region) in regions.enumerated() {
                 image.resample(
-                    x: region.x, y: region.y, regionWidth: region.w, regionHeight: region.h, targetWidth: side,
-                    targetHeight: side, into: .init(rebasing: target[(index * perImage)..<((index + 1) * perImage)]),
-                    normalization: .mtcnn)
+                    x: region.x,
+                    y: region.y,
+                    regionWidth: region.w,
+                    regionHeight: region.h,
+                    targetWidth: side,
+                    targetHeight: side,
+                    into: .init(rebasing: target[(index * perImage)..<((index + 1) * perImage)]),
+                    normalization: .mtcnn
+                )
             }
         }
         return (tensor, regions.map(\.0))

@@ -48,7 +48,8 @@ public struct MTCNNDetector: Sendable {
         var start = clock.now
         guard let integral = IntegralImage(image) else {
             throw FaceMatrixError.imageTooLarge(
-                "the working image of \(image.width)×\(image.height) pixels is too large to analyse")
+                "the working image of \(image.width)×\(image.height) pixels is too large to analyse"
+            )
         }
         var candidates = try await proposeCandidates(in: integral)
         timings.pnet = clock.now - start
@@ -84,7 +85,10 @@ public struct MTCNNDetector: Sendable {
                 scale: Float(scale)
             )
             candidates += nonMaximumSuppression(
-                level, threshold: configuration.nmsThresholds.pnetLevel, measure: .union)
+                level,
+                threshold: configuration.nmsThresholds.pnetLevel,
+                measure: .union
+            )
         }
         return nonMaximumSuppression(candidates, threshold: configuration.nmsThresholds.pnetAll, measure: .union)
             .map { $0.refined(inclusive: false).squared() }
@@ -118,7 +122,8 @@ public struct MTCNNDetector: Sendable {
                                     offsets[index], offsets[plane + index], offsets[2 * plane + index],
                                     offsets[3 * plane + index]
                                 )
-                            ))
+                            )
+                        )
                     }
                 }
             }
@@ -145,12 +150,18 @@ public struct MTCNNDetector: Sendable {
         let (input, kept) = cropBatch(candidates, from: image, side: 48)
         guard !kept.isEmpty else { return [] }
         let outputs = try await backend.run(
-            model: "onet", inputs: ["input": input], outputs: ["reg", "landmarks", "prob"])
+            model: "onet",
+            inputs: ["input": input],
+            outputs: ["reg", "landmarks", "prob"]
+        )
         let landmarks = try outputs.output("landmarks", of: "onet").values
         var passed: [FaceCandidate] = []
         for (index, var candidate) in try accepted(
-            kept, by: outputs, of: "onet", threshold: configuration.thresholds.onet)
-        {
+            kept,
+            by: outputs,
+            of: "onet",
+            threshold: configuration.thresholds.onet
+        ) {
             // Landmarks come as fractions of the (inclusive) box: x1…x5 then y1…y5.
             let width = candidate.width + 1
             let height = candidate.height + 1
@@ -190,11 +201,19 @@ public struct MTCNNDetector: Sendable {
         }
         return DetectedFace(
             box: BoundingBox(
-                minX: Double(candidate.x1), minY: Double(candidate.y1), maxX: Double(candidate.x2),
-                maxY: Double(candidate.y2)),
+                minX: Double(candidate.x1),
+                minY: Double(candidate.y1),
+                maxX: Double(candidate.x2),
+                maxY: Double(candidate.y2)
+            ),
             confidence: Double(candidate.score),
             landmarks: FaceLandmarks(
-                leftEye: point(0), rightEye: point(1), nose: point(2), mouthLeft: point(3), mouthRight: point(4))
+                leftEye: point(0),
+                rightEye: point(1),
+                nose: point(2),
+                mouthLeft: point(3),
+                mouthRight: point(4)
+            )
         )
     }
 

@@ -45,9 +45,11 @@ public struct SimilarityTransform: Sendable, Equatable {
         let a = real / variance
         let b = imaginary / variance
         return SimilarityTransform(
-            a: a, b: b,
+            a: a,
+            b: b,
             tx: targetMean.x - (a * sourceMean.x - b * sourceMean.y),
-            ty: targetMean.y - (b * sourceMean.x + a * sourceMean.y))
+            ty: targetMean.y - (b * sourceMean.x + a * sourceMean.y)
+        )
     }
 
     /// Maps a point from source to target coordinates.

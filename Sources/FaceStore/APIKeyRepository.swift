@@ -43,7 +43,9 @@ public struct APIKeyRepository: Sendable {
             """
             INSERT INTO api_keys (id, role, name, salt, secret_hash)
             VALUES (\(id), \(role.rawValue), \(name), \(Data(salt)), \(Data(secretHash)))
-            """, logger: database.logger)
+            """,
+            logger: database.logger
+        )
     }
 
     /// Every key, revoked ones included, oldest first; a row with a role this build does not know is skipped.
@@ -52,16 +54,24 @@ public struct APIKeyRepository: Sendable {
     public func all() async throws -> [StoredKey] {
         let rows = try await database.client.query(
             "SELECT id, role, name, salt, secret_hash, created_at, revoked_at FROM api_keys ORDER BY created_at, id",
-            logger: database.logger)
+            logger: database.logger
+        )
         var keys: [StoredKey] = []
         for try await (id, role, name, salt, hash, created, revoked) in rows.decode(
-            (String, String, String, Data, Data, Date, Date?).self)
-        {
+            (String, String, String, Data, Data, Date, Date?).self
+        ) {
             guard let role = APIRole(rawValue: role) else { continue }
             keys.append(
                 StoredKey(
-                    id: id, role: role, name: name, salt: [UInt8](salt), secretHash: [UInt8](hash), createdAt: created,
-                    revokedAt: revoked))
+                    id: id,
+                    role: role,
+                    name: name,
+                    salt: [UInt8](salt),
+                    secretHash: [UInt8](hash),
+                    createdAt: created,
+                    revokedAt: revoked
+                )
+            )
         }
         return keys
     }
@@ -72,7 +82,8 @@ public struct APIKeyRepository: Sendable {
     public func revoke(id: String) async throws -> Bool {
         let rows = try await database.client.query(
             "UPDATE api_keys SET revoked_at = now() WHERE id = \(id) AND revoked_at IS NULL RETURNING id",
-            logger: database.logger)
+            logger: database.logger
+        )
         for try await _ in rows.decode(String.self) { return true }
         return false
     }

@@ -33,7 +33,8 @@ public final class CircuitBreaker: Sendable {
     ///   - probeTimeout: how long one probe may take before it counts as unanswered.
     ///   - probe: asks the database; returning closes the breaker, throwing keeps it open.
     public init(
-        probeInterval: Duration = .milliseconds(500), probeTimeout: Duration = .seconds(1),
+        probeInterval: Duration = .milliseconds(500),
+        probeTimeout: Duration = .seconds(1),
         probe: @escaping @Sendable () async throws -> Void
     ) {
         self.probeInterval = probeInterval

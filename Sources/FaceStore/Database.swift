@@ -98,7 +98,10 @@ public final class Database: Service, Sendable {
     /// - Throws: PostgresNIO's errors when the server cannot be reached or refuses the login.
     public func probe() async throws {
         let connection = try await PostgresConnection.connect(
-            configuration: try configuration.connectionConfiguration(), id: 0, logger: logger)
+            configuration: try configuration.connectionConfiguration(),
+            id: 0,
+            logger: logger
+        )
         do {
             try await connection.query("SELECT 1", logger: logger)
             try await connection.close()
@@ -113,7 +116,9 @@ public final class Database: Service, Sendable {
     /// - Throws: PostgresNIO's errors when the server cannot be reached (no deadline here).
     public func pgvectorVersion() async throws -> String? {
         let rows = try await client.query(
-            "SELECT extversion FROM pg_extension WHERE extname = 'vector'", logger: logger)
+            "SELECT extversion FROM pg_extension WHERE extname = 'vector'",
+            logger: logger
+        )
         for try await version in rows.decode(String.self) { return version }
         return nil
     }

@@ -91,7 +91,13 @@ public struct DatabaseConfiguration: Sendable, Equatable {
         let tls: PostgresConnection.Configuration.TLS =
             requireTLS ? .require(try NIOSSLContext(configuration: .makeClientConfiguration())) : .disable
         var configuration = PostgresConnection.Configuration(
-            host: host, port: port, username: username, password: password, database: database, tls: tls)
+            host: host,
+            port: port,
+            username: username,
+            password: password,
+            database: database,
+            tls: tls
+        )
         configuration.options.connectTimeout = .seconds(3)
         return configuration
     }

@@ -27,14 +27,18 @@ public protocol FaceRepository: Sendable {
     /// `approve` sees the face and its search result among the already enrolled users, inside the transaction;
     /// whatever it throws (a duplicate face, a face of too low quality) aborts it and nothing is written.
     func createUser(
-        _ user: NewUser, face: FaceSource, model: ModelIdentity,
+        _ user: NewUser,
+        face: FaceSource,
+        model: ModelIdentity,
         approve: @escaping @Sendable (EnrolledFace, UserSearchResult) throws -> Void
     ) async throws -> UserRecord
 
     /// Adds a face to an existing user. `approve` sees the face, its search result and this user's own best
     /// similarity; whatever it throws aborts the transaction and nothing is written.
     func addFace(
-        toUser id: String, face: FaceSource, model: ModelIdentity,
+        toUser id: String,
+        face: FaceSource,
+        model: ModelIdentity,
         approve: @escaping @Sendable (EnrolledFace, UserSearchResult, Double?) throws -> Void
     ) async throws -> UserRecord
 

@@ -71,7 +71,9 @@ public final class InMemoryFaceRepository: FaceRepository {
     ///   `approve` throws; `.userAlreadyExists` for an email already registered (compared case-insensitively). Nothing
     ///   is written then, and a key stays unconsumed.
     public func createUser(
-        _ user: NewUser, face: FaceSource, model: ModelIdentity,
+        _ user: NewUser,
+        face: FaceSource,
+        model: ModelIdentity,
         approve: @escaping @Sendable (EnrolledFace, UserSearchResult) throws -> Void
     ) async throws -> UserRecord {
         let now = now()
@@ -97,7 +99,9 @@ public final class InMemoryFaceRepository: FaceRepository {
     /// - Throws: `.userNotFound`; `.enrollmentKeyNotFound` for a key that is unknown, expired, used or of another
     ///   model; whatever `approve` throws. Nothing is written then.
     public func addFace(
-        toUser id: String, face: FaceSource, model: ModelIdentity,
+        toUser id: String,
+        face: FaceSource,
+        model: ModelIdentity,
         approve: @escaping @Sendable (EnrolledFace, UserSearchResult, Double?) throws -> Void
     ) async throws -> UserRecord {
         let now = now()
@@ -111,7 +115,10 @@ public final class InMemoryFaceRepository: FaceRepository {
             draft.faces.append(Face(userID: id, model: model.key, embedding: enrolled.embedding))
             state = draft
             return UserRecord(
-                user: user.user, faceCount: draft.faces.filter { $0.userID == id }.count, createdAt: user.createdAt)
+                user: user.user,
+                faceCount: draft.faces.filter { $0.userID == id }.count,
+                createdAt: user.createdAt
+            )
         }
     }
 
@@ -132,7 +139,10 @@ public final class InMemoryFaceRepository: FaceRepository {
         state.withLock { state in
             state.users[id].map {
                 UserRecord(
-                    user: $0.user, faceCount: state.faces.filter { $0.userID == id }.count, createdAt: $0.createdAt)
+                    user: $0.user,
+                    faceCount: state.faces.filter { $0.userID == id }.count,
+                    createdAt: $0.createdAt
+                )
             }
         }
     }
@@ -161,8 +171,10 @@ public final class InMemoryFaceRepository: FaceRepository {
         let now = now()
         return state.withLock { state in
             StoreStatistics(
-                users: state.users.count, faces: state.faces.filter { $0.model == model.key }.count,
-                pendingEnrollmentKeys: state.keys.values.filter { $0.expiresAt > now }.count)
+                users: state.users.count,
+                faces: state.faces.filter { $0.model == model.key }.count,
+                pendingEnrollmentKeys: state.keys.values.filter { $0.expiresAt > now }.count
+            )
         }
     }
 }

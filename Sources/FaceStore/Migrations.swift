@@ -90,7 +90,9 @@ extension Database {
             var newlyApplied: [Int] = []
             for migration in migrations where !applied.contains(migration.version) {
                 logger.info(
-                    "applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                    "applying migration",
+                    metadata: ["version": "\(migration.version)", "name": "\(migration.name)"]
+                )
                 for statement in migration.statements {
                     try await connection.query(statement, logger: logger)
                 }

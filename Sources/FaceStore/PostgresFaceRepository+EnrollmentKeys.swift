@@ -18,7 +18,9 @@ extension PostgresFaceRepository {
                 """
                 INSERT INTO enrollment_keys (req_id, model, embedding, face, expires_at)
                 VALUES (\(key), \(model.key), \(face.embedding.pgvectorText)::vector, \(metadata)::jsonb, \(expiresAt))
-                """, logger: logger)
+                """,
+                logger: logger
+            )
         }
     }
 
@@ -30,7 +32,8 @@ extension PostgresFaceRepository {
         try await perform {
             let rows = try await database.client.query(
                 "WITH gone AS (DELETE FROM enrollment_keys WHERE expires_at <= now() RETURNING 1) SELECT count(*)::int FROM gone",
-                logger: logger)
+                logger: logger
+            )
             var count = 0
             for try await value in rows.decode(Int.self) { count = value }
             return count
@@ -50,7 +53,9 @@ extension PostgresFaceRepository {
                 DELETE FROM enrollment_keys
                 WHERE req_id = \(key) AND model = \(model.key) AND expires_at > now()
                 RETURNING embedding::text, face::text
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             for try await (vector, metadata) in rows.decode((String, String).self) {
                 guard let embedding = Embedding(pgvectorText: vector) else { throw FaceMatrixError.internalError }
                 return try FaceMetadata.decode(metadata).enrolledFace(embedding: embedding)

@@ -35,13 +35,17 @@ extension PostgresFaceRepository {
     {
         var best: [String: Double] = [:]
         let rows = try await connection.query(
-            Self.nearestFacesQuery(embedding, model: model, limit: neighbours), logger: logger)
+            Self.nearestFacesQuery(embedding, model: model, limit: neighbours),
+            logger: logger
+        )
         for try await (userID, similarity) in rows.decode((String, Double).self) {
             best[userID] = max(best[userID] ?? -2, similarity)
         }
         var gallerySize = 0
         let count = try await connection.query(
-            "SELECT count(DISTINCT user_id)::int FROM faces WHERE model = \(model.key)", logger: logger)
+            "SELECT count(DISTINCT user_id)::int FROM faces WHERE model = \(model.key)",
+            logger: logger
+        )
         for try await value in count.decode(Int.self) { gallerySize = value }
         let (first, second) = topTwo(best)
         return UserSearchResult(best: first, runnerUp: second, gallerySize: gallerySize)
@@ -61,7 +65,9 @@ extension PostgresFaceRepository {
                 """
                 SELECT max(1 - (embedding::vector(\(unescaped: dimension)) <=> \(embedding.pgvectorText)::vector(\(unescaped: dimension))))
                 FROM faces WHERE user_id = \(id) AND model = \(model.key)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             var best: Double?
             for try await value in rows.decode(Double?.self) { best = value }
             return best
@@ -79,7 +85,9 @@ extension PostgresFaceRepository {
                 SELECT (SELECT count(*)::int FROM users),
                        (SELECT count(*)::int FROM faces WHERE model = \(model.key)),
                        (SELECT count(*)::int FROM enrollment_keys WHERE expires_at > now())
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             var statistics = StoreStatistics(users: 0, faces: 0, pendingEnrollmentKeys: 0)
             for try await (users, faces, keys) in rows.decode((Int, Int, Int).self) {
                 statistics = StoreStatistics(users: users, faces: faces, pendingEnrollmentKeys: keys)

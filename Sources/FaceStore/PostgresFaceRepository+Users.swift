@@ -14,7 +14,9 @@ extension PostgresFaceRepository {
     ///   (case-insensitively); `.dependencyUnavailable` (503/610) when the database is unreachable or slow. Nothing is
     ///   written then.
     public func createUser(
-        _ user: NewUser, face: FaceSource, model: ModelIdentity,
+        _ user: NewUser,
+        face: FaceSource,
+        model: ModelIdentity,
         approve: @escaping @Sendable (EnrolledFace, UserSearchResult) throws -> Void
     ) async throws -> UserRecord {
         try await perform {
@@ -27,13 +29,17 @@ extension PostgresFaceRepository {
                     INSERT INTO users (id, name, birthdate, email)
                     VALUES (\(id), \(user.name), \(user.birthdate)::date, \(user.email))
                     RETURNING created_at
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
                 var createdAt = Date()
                 for try await value in rows.decode(Date.self) { createdAt = value }
                 try await insertFace(enrolled, userID: id, model: model, on: connection)
                 return UserRecord(
-                    user: User(id: id, name: user.name, birthdate: user.birthdate, email: user.email), faceCount: 1,
-                    createdAt: createdAt)
+                    user: User(id: id, name: user.name, birthdate: user.birthdate, email: user.email),
+                    faceCount: 1,
+                    createdAt: createdAt
+                )
             }
         }
     }
@@ -44,7 +50,9 @@ extension PostgresFaceRepository {
     /// - Throws: `.userNotFound` (404/607); `.enrollmentKeyNotFound` (404/606); whatever `approve` throws;
     ///   `.dependencyUnavailable` (503/610) when the database is unreachable or slow. Nothing is written then.
     public func addFace(
-        toUser id: String, face: FaceSource, model: ModelIdentity,
+        toUser id: String,
+        face: FaceSource,
+        model: ModelIdentity,
         approve: @escaping @Sendable (EnrolledFace, UserSearchResult, Double?) throws -> Void
     ) async throws -> UserRecord {
         try await perform {
@@ -57,7 +65,9 @@ extension PostgresFaceRepository {
                     """
                     SELECT max(1 - (embedding <=> \(enrolled.embedding.pgvectorText)::vector))
                     FROM faces WHERE user_id = \(id) AND model = \(model.key)
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
                 for try await value in rows.decode(Double?.self) { own = value }
                 try approve(enrolled, search, own)
                 try await insertFace(enrolled, userID: id, model: model, on: connection)
@@ -86,7 +96,9 @@ extension PostgresFaceRepository {
     public func deleteUser(id: String) async throws -> Bool {
         try await perform {
             let rows = try await database.client.query(
-                "DELETE FROM users WHERE id = \(id) RETURNING id", logger: logger)
+                "DELETE FROM users WHERE id = \(id) RETURNING id",
+                logger: logger
+            )
             var deleted = false
             for try await _ in rows.decode(String.self) { deleted = true }
             return deleted
@@ -109,7 +121,10 @@ extension PostgresFaceRepository {
     }
 
     func insertFace(
-        _ face: EnrolledFace, userID: String, model: ModelIdentity, on connection: PostgresConnection
+        _ face: EnrolledFace,
+        userID: String,
+        model: ModelIdentity,
+        on connection: PostgresConnection
     )
         async throws
     {
@@ -118,7 +133,9 @@ extension PostgresFaceRepository {
             """
             INSERT INTO faces (user_id, model, embedding, face)
             VALUES (\(userID), \(model.key), \(face.embedding.pgvectorText)::vector, \(metadata)::jsonb)
-            """, logger: logger)
+            """,
+            logger: logger
+        )
     }
 
     func fetchUser(id: String, on connection: PostgresConnection) async throws -> UserRecord? {
@@ -127,13 +144,17 @@ extension PostgresFaceRepository {
             SELECT u.id, u.name, u.birthdate::text, u.email, u.created_at,
                    (SELECT count(*)::int FROM faces f WHERE f.user_id = u.id)
             FROM users u WHERE u.id = \(id)
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         for try await (id, name, birthdate, email, createdAt, faces) in rows.decode(
-            (String, String, String, String?, Date, Int).self)
-        {
+            (String, String, String, String?, Date, Int).self
+        ) {
             return UserRecord(
-                user: User(id: id, name: name, birthdate: birthdate, email: email), faceCount: faces,
-                createdAt: createdAt)
+                user: User(id: id, name: name, birthdate: birthdate, email: email),
+                faceCount: faces,
+                createdAt: createdAt
+            )
         }
         return nil
     }

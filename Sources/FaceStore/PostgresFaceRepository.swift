@@ -70,7 +70,10 @@ public struct PostgresFaceRepository: FaceRepository {
                             CREATE INDEX IF NOT EXISTS \(indexName) ON faces
                             USING hnsw ((embedding::vector(\(model.dimension))) vector_cosine_ops)
                             WHERE model = '\(model.key)'
-                            """), logger: logger)
+                            """
+                    ),
+                    logger: logger
+                )
             }
         }
     }
@@ -78,7 +81,8 @@ public struct PostgresFaceRepository: FaceRepository {
     /// Runs one database operation with a time limit, translating database failures into the error contract:
     /// an unreachable or failing server becomes `.dependencyUnavailable` (503), a taken email `.userAlreadyExists`.
     func perform<Result: Sendable>(
-        timeout: Duration? = nil, throughBreaker: Bool = true,
+        timeout: Duration? = nil,
+        throughBreaker: Bool = true,
         _ operation: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
         if throughBreaker { try breaker.check() }

@@ -64,7 +64,10 @@ enum EXIFOrientation {
 
     /// Orientations 2 (mirror), 3 (half turn) and 4 (flip) in place.
     private static func reorderRows(
-        _ buffer: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int, orientation: Int
+        _ buffer: UnsafeMutableBufferPointer<UInt8>,
+        width: Int,
+        height: Int,
+        orientation: Int
     ) {
         guard let base = buffer.baseAddress, width > 0, height > 0 else {
             return

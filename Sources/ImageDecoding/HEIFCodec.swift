@@ -48,8 +48,13 @@ enum HEIFCodec {
         }
         // The sizes are those after the transformations, so coordinates in `image` are already upright.
         return DecodedImage(
-            image: image, format: .heif, originalWidth: image.width, originalHeight: image.height,
-            exifOrientation: 1, decodeScale: 1)
+            image: image,
+            format: .heif,
+            originalWidth: image.width,
+            originalHeight: image.height,
+            exifOrientation: 1,
+            decodeScale: 1
+        )
     }
 
     /// Owns one libheif context and its primary image handle for the duration of a call.

@@ -109,7 +109,11 @@ public struct DecodedImage: Sendable, Equatable {
 
     /// Creates a decode result from its parts.
     public init(
-        image: RGBImage, format: ImageFormat, originalWidth: Int, originalHeight: Int, exifOrientation: Int,
+        image: RGBImage,
+        format: ImageFormat,
+        originalWidth: Int,
+        originalHeight: Int,
+        exifOrientation: Int,
         decodeScale: Double
     ) {
         self.image = image

@@ -13,12 +13,17 @@ enum JPEGCodec {
         defer { tjDestroy(handle) }
         let header = try readHeader(bytes, handle: handle)
         return ImageHeader(
-            format: .jpeg, width: header.width, height: header.height,
-            exifOrientation: orientation(from: markers, in: bytes))
+            format: .jpeg,
+            width: header.width,
+            height: header.height,
+            exifOrientation: orientation(from: markers, in: bytes)
+        )
     }
 
     static func decode(
-        _ bytes: UnsafeRawBufferPointer, limits: ImageLimits, maxWorkingSide: Int?
+        _ bytes: UnsafeRawBufferPointer,
+        limits: ImageLimits,
+        maxWorkingSide: Int?
     ) throws(ImageDecodingError) -> DecodedImage {
         let markers = try JPEGMarkers(scanning: bytes)
         let handle = try makeHandle()
@@ -38,13 +43,29 @@ enum JPEGCodec {
         case Int32(TJCS_CMYK.rawValue), Int32(TJCS_YCCK.rawValue):
             // libjpeg cannot convert CMYK to RGB itself.
             let cmyk = try decompress(
-                bytes, handle: handle, width: width, height: height, pixelFormat: TJPF_CMYK, channels: 4)
+                bytes,
+                handle: handle,
+                width: width,
+                height: height,
+                pixelFormat: TJPF_CMYK,
+                channels: 4
+            )
             stored = ColorConversion.rgb(
-                fromCMYK: cmyk, width: width, height: height, adobeInverted: markers.adobeTransform != nil)
+                fromCMYK: cmyk,
+                width: width,
+                height: height,
+                adobeInverted: markers.adobeTransform != nil
+            )
         default:
             // Greyscale, YCbCr and RGB all expand to RGB inside libjpeg-turbo's SIMD colour converters.
             let rgb = try decompress(
-                bytes, handle: handle, width: width, height: height, pixelFormat: TJPF_RGB, channels: 3)
+                bytes,
+                handle: handle,
+                width: width,
+                height: height,
+                pixelFormat: TJPF_RGB,
+                channels: 3
+            )
             stored = RGBImage(width: width, height: height, pixels: rgb)
         }
 
@@ -55,7 +76,8 @@ enum JPEGCodec {
             originalWidth: header.width,
             originalHeight: header.height,
             exifOrientation: orientation,
-            decodeScale: 1 / Double(denominator))
+            decodeScale: 1 / Double(denominator)
+        )
     }
 
     /// The largest DCT scaling denominator (1, 2, 4 or 8) that keeps the longer side at or above `maxWorkingSide`.
@@ -85,15 +107,22 @@ enum JPEGCodec {
     }
 
     private static func readHeader(
-        _ bytes: UnsafeRawBufferPointer, handle: tjhandle
+        _ bytes: UnsafeRawBufferPointer,
+        handle: tjhandle
     ) throws(ImageDecodingError) -> Header {
         var width: Int32 = 0
         var height: Int32 = 0
         var subsampling: Int32 = 0
         var colorspace: Int32 = 0
         let status = tjDecompressHeader3(
-            handle, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt(bytes.count), &width, &height,
-            &subsampling, &colorspace)
+            handle,
+            bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+            UInt(bytes.count),
+            &width,
+            &height,
+            &subsampling,
+            &colorspace
+        )
         guard status == 0 else {
             throw error(from: handle)
         }
@@ -105,16 +134,28 @@ enum JPEGCodec {
     }
 
     private static func decompress(
-        _ bytes: UnsafeRawBufferPointer, handle: tjhandle, width: Int, height: Int, pixelFormat: TJPF, channels: Int
+        _ bytes: UnsafeRawBufferPointer,
+        handle: tjhandle,
+        width: Int,
+        height: Int,
+        pixelFormat: TJPF,
+        channels: Int
     ) throws(ImageDecodingError) -> [UInt8] {
         var failure: ImageDecodingError?
         let count = width * height * channels
         // Uninitialised capacity avoids zero-filling a buffer that libjpeg overwrites completely.
         let pixels = [UInt8](unsafeUninitializedCapacity: count) { buffer, initializedCount in
             let status = tjDecompress2(
-                handle, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt(bytes.count),
-                buffer.baseAddress, Int32(width), Int32(width * channels), Int32(height), pixelFormat.rawValue,
-                decompressFlags)
+                handle,
+                bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                UInt(bytes.count),
+                buffer.baseAddress,
+                Int32(width),
+                Int32(width * channels),
+                Int32(height),
+                pixelFormat.rawValue,
+                decompressFlags
+            )
             if status == 0 {
                 initializedCount = count
             } else {

@@ -66,7 +66,9 @@ struct JPEGMarkers {
     private static let adobeSignature: [UInt8] = Array("Adobe".utf8)
 
     private static func payload(
-        _ range: Range<Int>, in bytes: UnsafeRawBufferPointer, startsWith signature: [UInt8]
+        _ range: Range<Int>,
+        in bytes: UnsafeRawBufferPointer,
+        startsWith signature: [UInt8]
     ) -> Bool {
         range.count >= signature.count && bytes[range].starts(with: signature)
     }

@@ -10,8 +10,11 @@ enum PNGCodec {
         let context = try DecodingContext(bytes, limits: ImageLimits(maxBytes: bytes.count, maxPixels: .max))
         let header = try context.header()
         return ImageHeader(
-            format: .png, width: Int(header.width), height: Int(header.height),
-            exifOrientation: context.exifOrientation())
+            format: .png,
+            width: Int(header.width),
+            height: Int(header.height),
+            exifOrientation: context.exifOrientation()
+        )
     }
 
     static func decode(_ bytes: UnsafeRawBufferPointer, limits: ImageLimits) throws(ImageDecodingError)
@@ -41,7 +44,8 @@ enum PNGCodec {
             originalWidth: width,
             originalHeight: height,
             exifOrientation: orientation,
-            decodeScale: 1)
+            decodeScale: 1
+        )
     }
 
     /// Owns one libspng decoder for the duration of a call; libspng contexts must not be shared between threads.
@@ -62,7 +66,10 @@ enum PNGCodec {
             // Critical-chunk CRCs are checked by default. Checking ancillary ones too rejects a damaged file instead
             // of silently dropping, say, its eXIf chunk and with it the orientation.
             spng_set_crc_action(
-                context, Int32(SPNG_CRC_ERROR.rawValue), Int32(SPNG_CRC_ERROR.rawValue))
+                context,
+                Int32(SPNG_CRC_ERROR.rawValue),
+                Int32(SPNG_CRC_ERROR.rawValue)
+            )
             // No side can exceed the pixel budget; libspng rejects larger headers before allocating anything.
             let maxSide = UInt32(min(max(limits.maxPixels, 1), Int(Int32.max)))
             spng_set_image_limits(context, maxSide, maxSide)
@@ -116,7 +123,12 @@ enum PNGCodec {
             var status: Int32 = 0
             let pixels = [UInt8](unsafeUninitializedCapacity: size) { buffer, initializedCount in
                 status = spng_decode_image(
-                    context, buffer.baseAddress, size, Int32(format.rawValue), Int32(SPNG_DECODE_TRNS.rawValue))
+                    context,
+                    buffer.baseAddress,
+                    size,
+                    Int32(format.rawValue),
+                    Int32(SPNG_DECODE_TRNS.rawValue)
+                )
                 initializedCount = status == 0 ? size : 0
             }
             guard status == 0 else {

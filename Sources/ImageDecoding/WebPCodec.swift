@@ -10,8 +10,11 @@ enum WebPCodec {
     static func probe(_ bytes: UnsafeRawBufferPointer) throws(ImageDecodingError) -> ImageHeader {
         let features = try self.features(of: bytes)
         return ImageHeader(
-            format: .webp, width: Int(features.width), height: Int(features.height),
-            exifOrientation: exifOrientation(of: bytes))
+            format: .webp,
+            width: Int(features.width),
+            height: Int(features.height),
+            exifOrientation: exifOrientation(of: bytes)
+        )
     }
 
     static func decode(_ bytes: UnsafeRawBufferPointer, limits: ImageLimits) throws(ImageDecodingError)
@@ -42,7 +45,8 @@ enum WebPCodec {
             originalWidth: width,
             originalHeight: height,
             exifOrientation: orientation,
-            decodeScale: 1)
+            decodeScale: 1
+        )
     }
 
     /// The bitstream's header: dimensions, alpha, animation. Reads a few dozen bytes; allocates nothing.
@@ -51,7 +55,10 @@ enum WebPCodec {
     {
         var features = WebPBitstreamFeatures()
         let status = WebPGetFeatures(
-            bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, &features)
+            bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+            bytes.count,
+            &features
+        )
         guard status == VP8_STATUS_OK else {
             throw error(status)
         }
@@ -62,7 +69,11 @@ enum WebPCodec {
     }
 
     private static func decodePixels(
-        _ bytes: UnsafeRawBufferPointer, mode: WEBP_CSP_MODE, channels: Int, width: Int, height: Int
+        _ bytes: UnsafeRawBufferPointer,
+        mode: WEBP_CSP_MODE,
+        channels: Int,
+        width: Int,
+        height: Int
     ) throws(ImageDecodingError) -> [UInt8] {
         var config = WebPDecoderConfig()
         guard WebPInitDecoderConfig(&config) != 0 else {

@@ -54,9 +54,14 @@ extension ONNXRuntimeSession {
                 inputValues.withUnsafeBufferPointer { inputs in
                     outputValues.withUnsafeMutableBufferPointer { outputs in
                         api.pointee.Run(
-                            pointer, nil,
-                            inputNamePointers, inputs.baseAddress, inputs.count,
-                            outputNamePointers, outputNames.count, outputs.baseAddress
+                            pointer,
+                            nil,
+                            inputNamePointers,
+                            inputs.baseAddress,
+                            inputs.count,
+                            outputNamePointers,
+                            outputNames.count,
+                            outputs.baseAddress
                         )
                     }
                 }

@@ -20,7 +20,10 @@ func configure(
     try check(
         api,
         api.pointee.AddSessionConfigEntry(
-            sessionOptions, "session.intra_op.allow_spinning", options.allowSpinning ? "1" : "0")
+            sessionOptions,
+            "session.intra_op.allow_spinning",
+            options.allowSpinning ? "1" : "0"
+        )
     )
     let level: GraphOptimizationLevel =
         switch options.graphOptimization {

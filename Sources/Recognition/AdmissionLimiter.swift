@@ -41,7 +41,9 @@ public final class AdmissionLimiter: Sendable {
     ///   - waitBudget: the longest expected wait admitted; the original system's response-time requirement is 1 s.
     ///   - initialServiceTime: the mean analysis time assumed before any has finished.
     public init(
-        concurrency: Int, queueLimit: Int = defaultQueueLimit, waitBudget: Duration = defaultWaitBudget,
+        concurrency: Int,
+        queueLimit: Int = defaultQueueLimit,
+        waitBudget: Duration = defaultWaitBudget,
         initialServiceTime: Duration = .milliseconds(100)
     ) {
         self.concurrency = max(1, concurrency)

@@ -37,8 +37,14 @@ extension RecognitionService {
         let similarity = try await store.bestSimilarity(of: embedding, toUser: id, model: model) ?? -1
         let threshold = configuration.verificationThreshold
         return Verification(
-            userID: id, isSamePerson: similarity >= threshold, similarity: similarity, threshold: threshold,
-            face: face, facesDetected: analysis.faces.count, timings: analysis.timings)
+            userID: id,
+            isSamePerson: similarity >= threshold,
+            similarity: similarity,
+            threshold: threshold,
+            face: face,
+            facesDetected: analysis.faces.count,
+            timings: analysis.timings
+        )
     }
 
     // MARK: Enrol

@@ -43,10 +43,16 @@ extension RecognitionService {
         let (analysis, face, embedding) = try await analyzeMainFace(image)
         let lookup = try await lookUp(embedding, override: override)
         var recognition = Identification(
-            decision: lookup.decision, user: lookup.user, face: face, facesDetected: analysis.faces.count,
+            decision: lookup.decision,
+            user: lookup.user,
+            face: face,
+            facesDetected: analysis.faces.count,
             threshold: threshold(forGallerySize: lookup.gallerySize, override: override),
-            targetFalseAcceptRate: targetFalseAcceptRate(override: override), gallerySize: lookup.gallerySize,
-            enrollmentKey: nil, timings: analysis.timings)
+            targetFalseAcceptRate: targetFalseAcceptRate(override: override),
+            gallerySize: lookup.gallerySize,
+            enrollmentKey: nil,
+            timings: analysis.timings
+        )
         if lookup.user == nil {
             (recognition.enrollmentKey, recognition.qualityShortfalls) = try await offerEnrollment(face, embedding)
         }
@@ -118,25 +124,37 @@ extension RecognitionService {
             let lookup = try await lookUp(embedding, override: override)
             gallerySize = lookup.gallerySize
             var identification = FaceIdentification(
-                face: face, decision: lookup.decision, user: lookup.user, enrollmentKey: nil, qualityShortfalls: [])
+                face: face,
+                decision: lookup.decision,
+                user: lookup.user,
+                enrollmentKey: nil,
+                qualityShortfalls: []
+            )
             if lookup.user == nil {
                 (identification.enrollmentKey, identification.qualityShortfalls) = try await offerEnrollment(
-                    face, embedding)
+                    face,
+                    embedding
+                )
             }
             faces.append(identification)
         }
         return GroupRecognition(
-            faces: faces, facesDetected: analysis.faces.count,
+            faces: faces,
+            facesDetected: analysis.faces.count,
             threshold: threshold(forGallerySize: gallerySize, override: override),
-            targetFalseAcceptRate: targetFalseAcceptRate(override: override), gallerySize: gallerySize,
-            timings: analysis.timings)
+            targetFalseAcceptRate: targetFalseAcceptRate(override: override),
+            gallerySize: gallerySize,
+            timings: analysis.timings
+        )
     }
 
     func checkThreshold(_ override: Double?) throws {
         if let override, !configuration.allowedThresholds.contains(override) {
             let range = configuration.allowedThresholds
             throw FaceMatrixError.validationFailed(
-                field: "threshold", reason: "must be between \(range.lowerBound) and \(range.upperBound)")
+                field: "threshold",
+                reason: "must be between \(range.lowerBound) and \(range.upperBound)"
+            )
         }
     }
 
@@ -156,7 +174,11 @@ extension RecognitionService {
     {
         let search = try await store.searchUsers(similarTo: embedding, model: model)
         let decision = configuration.policy.decide(
-            best: search.best, runnerUp: search.runnerUp, gallerySize: search.gallerySize, override: override)
+            best: search.best,
+            runnerUp: search.runnerUp,
+            gallerySize: search.gallerySize,
+            override: override
+        )
         if case .match(let candidate) = decision {
             // The user may have been erased between the search and now; then they are not a match any more.
             guard let record = try await store.user(id: candidate.userID) else {
@@ -184,8 +206,11 @@ extension RecognitionService {
         let key = "req-" + randomHex(bytes: 16)
         let expiresAt = now().addingTimeInterval(configuration.enrollmentKeyLifetime.seconds)
         try await store.saveEnrollmentKey(
-            key, face: EnrolledFace(embedding: embedding, detection: face.detection, quality: face.quality),
-            model: model, expiresAt: expiresAt)
+            key,
+            face: EnrolledFace(embedding: embedding, detection: face.detection, quality: face.quality),
+            model: model,
+            expiresAt: expiresAt
+        )
         return (key, expiresAt)
     }
 

@@ -40,10 +40,12 @@ public struct RecognitionService: Sendable {
         ///     else 1, at which practically nobody is verified.
         ///   - maximumFacesPerPhoto: raised to 1 when lower.
         public init(
-            policy: IdentificationPolicy, enrollmentKeyLifetime: Duration = defaultEnrollmentKeyLifetime,
+            policy: IdentificationPolicy,
+            enrollmentKeyLifetime: Duration = defaultEnrollmentKeyLifetime,
             allowedThresholds: ClosedRange<Double> = defaultAllowedThresholds,
             quality: QualityRequirements = QualityRequirements(),
-            verificationThreshold: Double? = nil, maximumFacesPerPhoto: Int = defaultMaximumFacesPerPhoto
+            verificationThreshold: Double? = nil,
+            maximumFacesPerPhoto: Int = defaultMaximumFacesPerPhoto
         ) {
             self.maximumFacesPerPhoto = max(maximumFacesPerPhoto, 1)
             self.policy = policy
@@ -66,7 +68,10 @@ public struct RecognitionService: Sendable {
 
     /// - Parameter now: the clock enrollment keys' expiry is set by (a controllable one in tests).
     public init(
-        analyzer: any FaceAnalyzer, store: any FaceRepository, configuration: Configuration, limiter: AdmissionLimiter,
+        analyzer: any FaceAnalyzer,
+        store: any FaceRepository,
+        configuration: Configuration,
+        limiter: AdmissionLimiter,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.analyzer = analyzer

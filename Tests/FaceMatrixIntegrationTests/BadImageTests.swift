@@ -58,8 +58,11 @@ import Testing
     /// A flat grey PNG of `width` × `height` pixels: the cheapest way to reach any size.
     static func greyPNG(width: Int, height: Int) throws -> [UInt8] {
         try Encoders.png(
-            [UInt8](repeating: 128, count: width * height), width: width, height: height,
-            options: .init(colorType: SPNG_COLOR_TYPE_GRAYSCALE))
+            [UInt8](repeating: 128, count: width * height),
+            width: width,
+            height: height,
+            options: .init(colorType: SPNG_COLOR_TYPE_GRAYSCALE)
+        )
     }
 
     /// Sizes along and across the limits: degenerate strips, long sides around each working-image reduction
@@ -93,8 +96,13 @@ import Testing
             ? try Encoders.webp(grey, width: width, height: height, channels: 3, lossless: true)
             // x265 refuses sides above 8192; AV1 (the AVIF coding of HEIF) goes further.
             : try Encoders.heif(
-                grey, width: width, height: height, channels: 3, quality: 50,
-                compression: max(width, height) > 4096 ? heif_compression_AV1 : heif_compression_HEVC)
+                grey,
+                width: width,
+                height: height,
+                channels: 3,
+                quality: 50,
+                compression: max(width, height) > 4096 ? heif_compression_AV1 : heif_compression_HEVC
+            )
         // HEIF's own limit on a side (libheif does not check a stream's coded size against the declared one).
         if format == .heif && max(width, height) > 8192 {
             await #expect(throws: FaceMatrixError.invalidImage("the image data is corrupt")) {
@@ -105,7 +113,8 @@ import Testing
         guard width * height <= 40_000_000 else {
             await #expect(
                 throws: FaceMatrixError.imageTooLarge(
-                    "\(width)×\(height) pixels exceeds the pixel limit of 40000000 pixels")
+                    "\(width)×\(height) pixels exceeds the pixel limit of 40000000 pixels"
+                )
             ) {
                 try await TestModels.pipeline.analyze(bytes)
             }
@@ -134,28 +143,49 @@ import Testing
         switch kind {
         case .greyJPEG:
             return try Encoders.jpeg(
-                [UInt8](repeating: 120, count: count), width: width, height: height, pixelFormat: TJPF_GRAY,
-                subsampling: TJSAMP_GRAY)
+                [UInt8](repeating: 120, count: count),
+                width: width,
+                height: height,
+                pixelFormat: TJPF_GRAY,
+                subsampling: TJSAMP_GRAY
+            )
         case .cmykJPEG:
             return try Encoders.jpeg(
-                [UInt8](repeating: 200, count: 4 * count), width: width, height: height, pixelFormat: TJPF_CMYK,
-                subsampling: TJSAMP_444)
+                [UInt8](repeating: 200, count: 4 * count),
+                width: width,
+                height: height,
+                pixelFormat: TJPF_CMYK,
+                subsampling: TJSAMP_444
+            )
         case .progressiveJPEG:
             return try Encoders.jpeg(
-                [UInt8](repeating: 90, count: 3 * count), width: width, height: height, pixelFormat: TJPF_RGB,
-                flags: TJFLAG_PROGRESSIVE)
+                [UInt8](repeating: 90, count: 3 * count),
+                width: width,
+                height: height,
+                pixelFormat: TJPF_RGB,
+                flags: TJFLAG_PROGRESSIVE
+            )
         case .rgbaPNG:
             return try Encoders.png(
-                [UInt8](repeating: 128, count: 4 * count), width: width, height: height,
-                options: .init(colorType: SPNG_COLOR_TYPE_TRUECOLOR_ALPHA))
+                [UInt8](repeating: 128, count: 4 * count),
+                width: width,
+                height: height,
+                options: .init(colorType: SPNG_COLOR_TYPE_TRUECOLOR_ALPHA)
+            )
         case .palettePNG:
             return try Encoders.png(
-                [UInt8](repeating: 0, count: count), width: width, height: height,
-                options: .init(colorType: SPNG_COLOR_TYPE_INDEXED, palette: [(10, 20, 30)]))
+                [UInt8](repeating: 0, count: count),
+                width: width,
+                height: height,
+                options: .init(colorType: SPNG_COLOR_TYPE_INDEXED, palette: [(10, 20, 30)])
+            )
         case .sixteenBitPNG:
             return try Encoders.png(
-                [UInt8](repeating: 0x80, count: 6 * count), width: width, height: height,
-                options: .init(bitDepth: 16, colorType: SPNG_COLOR_TYPE_TRUECOLOR))
+                [UInt8](repeating: 0x80, count: 6 * count),
+                width: width,
+                height: height,
+                options: .init(bitDepth: 16, colorType: SPNG_COLOR_TYPE_TRUECOLOR)
+            )
         }
     }
 
@@ -165,7 +195,8 @@ import Testing
         guard width * height <= 40_000_000 else {
             await #expect(
                 throws: FaceMatrixError.imageTooLarge(
-                    "\(width)×\(height) pixels exceeds the pixel limit of 40000000 pixels")
+                    "\(width)×\(height) pixels exceeds the pixel limit of 40000000 pixels"
+                )
             ) { try await TestModels.pipeline.analyze(bytes) }
             return
         }

@@ -47,20 +47,25 @@ import Testing
             try await service.test { client in
                 let enrolled = try await client.send(
                     "/api/v1/add_user",
-                    multipart: .image(RecognitionAPITests.obama, extra: ["name": "B", "birthdate": "1961-08-04"]))
+                    multipart: .image(RecognitionAPITests.obama, extra: ["name": "B", "birthdate": "1961-08-04"])
+                )
                 #expect(enrolled.status == .created)
 
                 // Down: the first request finds out, every later one is refused at once until the database returns.
                 _ = try Self.cluster("stop", directory)
                 let first = try await client.send(
-                    "/api/v1/recognise_user", multipart: .image(RecognitionAPITests.obamaAgain))
+                    "/api/v1/recognise_user",
+                    multipart: .image(RecognitionAPITests.obamaAgain)
+                )
                 try expectError(first, status: .serviceUnavailable, code: 610, slug: "dependency_unavailable")
                 #expect(breaker.isOpen)
                 var refusals: [Duration] = []
                 for _ in 0..<5 {
                     let started = ContinuousClock.now
                     let refused = try await client.send(
-                        "/api/v1/recognise_user", multipart: .image(RecognitionAPITests.obamaAgain))
+                        "/api/v1/recognise_user",
+                        multipart: .image(RecognitionAPITests.obamaAgain)
+                    )
                     refusals.append(ContinuousClock.now - started)
                     try expectError(refused, status: .serviceUnavailable, code: 610, slug: "dependency_unavailable")
                     #expect(refused.headers[.retryAfter] == "1")
@@ -76,7 +81,9 @@ import Testing
                 var recovered: Duration?
                 while ContinuousClock.now - returned < .seconds(60) {
                     let answer = try await client.send(
-                        "/api/v1/recognise_user", multipart: .image(RecognitionAPITests.obamaAgain))
+                        "/api/v1/recognise_user",
+                        multipart: .image(RecognitionAPITests.obamaAgain)
+                    )
                     if answer.status == .ok {
                         #expect(answer.body["message"] as? String == "Match found")
                         recovered = ContinuousClock.now - returned

@@ -23,7 +23,10 @@ import Testing
         environment["DATABASE_URL"] = try url(ofDatabase: database)
         environment.merge(extra) { _, new in new }
         let execution = try TestEnvironment.execute(
-            try EvaluateCommandTests.binary, ["enrol-folder"] + arguments, environment: environment)
+            try EvaluateCommandTests.binary,
+            ["enrol-folder"] + arguments,
+            environment: environment
+        )
         #expect(execution.reason == .exit, "the command must exit, not die from a signal")
         let summary =
             (try? JSONSerialization.jsonObject(with: Data(execution.stdout.utf8))) as? [String: Any] ?? [:]
@@ -33,9 +36,13 @@ import Testing
     static func link(_ shared: String, as path: String, in root: URL) throws {
         let destination = root.appendingPathComponent(path)
         try FileManager.default.createDirectory(
-            at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+            at: destination.deletingLastPathComponent(),
+            withIntermediateDirectories: true
+        )
         try FileManager.default.createSymbolicLink(
-            at: destination, withDestinationURL: try TestData.facesDirectory().appendingPathComponent(shared))
+            at: destination,
+            withDestinationURL: try TestData.facesDirectory().appendingPathComponent(shared)
+        )
     }
 
     static func users(_ database: Database) async throws -> [String: String?] {
@@ -52,15 +59,23 @@ import Testing
         try Self.link("face_recognition/examples/obama_small.jpg", as: "barack_obama/b-small.jpg", in: root)
         try Self.link("face_recognition/tests/test_images/obama3.jpg", as: "barack_obama/c.jpg", in: root)
         try "not a photo".write(
-            to: root.appendingPathComponent("barack_obama/notes.txt"), atomically: true, encoding: .utf8)
+            to: root.appendingPathComponent("barack_obama/notes.txt"),
+            atomically: true,
+            encoding: .utf8
+        )
         try Self.link("face_recognition/examples/biden.jpg", as: "joe_biden/a.jpg", in: root)
         try Self.link("face_recognition/examples/obama2.jpg", as: "joe_biden/b-impostor.jpg", in: root)
         try Self.link("facenet-pytorch/test_images/noise/1.jpg", as: "no_one/noise.jpg", in: root)
         try FileManager.default.createDirectory(
-            at: root.appendingPathComponent("broken"), withIntermediateDirectories: true)
+            at: root.appendingPathComponent("broken"),
+            withIntermediateDirectories: true
+        )
         try "<html>".write(to: root.appendingPathComponent("broken/x.jpg"), atomically: true, encoding: .utf8)
         try "identity,name,birthdate,email\njoe_biden,Joe Biden,1942-11-20,joe@example.org\n".write(
-            to: root.appendingPathComponent("people.csv"), atomically: true, encoding: .utf8)
+            to: root.appendingPathComponent("people.csv"),
+            atomically: true,
+            encoding: .utf8
+        )
         let journal = root.appendingPathComponent("journal.jsonl").path
 
         try await withFreshDatabase { database, configuration in
@@ -76,7 +91,8 @@ import Testing
                 counts == [
                     "enrolled": 2, "face_added": 1, "refused_by_quality": 1, "duplicate": 1, "mismatch": 0,
                     "no_face": 1, "unreadable": 1, "invalid": 0,
-                ])
+                ]
+            )
             #expect(first.summary["people_enrolled"] as? Int == 2)
             #expect(first.summary["remaining"] as? Int == 0)
             let refused = try #require((first.summary["refused_by_quality"] as? [[String: String]])?.first)
@@ -127,7 +143,8 @@ import Testing
     @Test func anInterruptedEnrollmentResumesWhereItStopped() async throws {
         let rows = try EvaluateCommandTests.lfwRows(people: 40)
         let root = try EvaluateCommandTests.folder(
-            labels: "file,identity\n" + rows.map { "\($0.file),\($0.identity)" }.joined(separator: "\n") + "\n")
+            labels: "file,identity\n" + rows.map { "\($0.file),\($0.identity)" }.joined(separator: "\n") + "\n"
+        )
         let journal = root.appendingPathComponent("journal.jsonl")
         try await withFreshDatabase { database, configuration in
             let name = configuration.database
@@ -160,7 +177,9 @@ import Testing
             #expect(remaining > 0 && remaining < rows.count)
 
             let resumed = try Self.enroll(
-                [root.path, "--birthdate", "1970-01-01", "--journal", journal.path], database: name)
+                [root.path, "--birthdate", "1970-01-01", "--journal", journal.path],
+                database: name
+            )
             #expect(resumed.status == 0)
             #expect(resumed.summary["remaining"] as? Int == 0)
             // The rest, and the photos refused before (each is tried again).

@@ -35,7 +35,8 @@ import Testing
         let root = try TestEnvironment.temporaryDirectory()
         try FileManager.default.createSymbolicLink(
             at: root.appendingPathComponent("images"),
-            withDestinationURL: try TestData.facesDirectory().appendingPathComponent("lfw/images"))
+            withDestinationURL: try TestData.facesDirectory().appendingPathComponent("lfw/images")
+        )
         try labels.write(to: root.appendingPathComponent("labels.csv"), atomically: true, encoding: .utf8)
         if let pairs {
             try pairs.write(to: root.appendingPathComponent("pairs.csv"), atomically: true, encoding: .utf8)
@@ -59,7 +60,8 @@ import Testing
     @Test func aFolderWithoutFoldsOrPairsIsEvaluatedEndToEnd() throws {
         let rows = try Self.lfwRows(people: 60)
         let root = try Self.folder(
-            labels: "file,identity\n" + rows.map { "\($0.file),\($0.identity)" }.joined(separator: "\n"))
+            labels: "file,identity\n" + rows.map { "\($0.file),\($0.identity)" }.joined(separator: "\n")
+        )
         defer { try? FileManager.default.removeItem(at: root) }
         let reportURL = root.appendingPathComponent("report.json")
         let (status, stdout, stderr) = try Self.evaluate([
@@ -101,7 +103,9 @@ import Testing
             return "\(first.fold),\(first.file),\(second.file),0"
         }
         let root = try Self.folder(
-            labels: labels, pairs: "lfw_fold,file_a,file_b,same\n" + (same + different).joined(separator: "\n"))
+            labels: labels,
+            pairs: "lfw_fold,file_a,file_b,same\n" + (same + different).joined(separator: "\n")
+        )
         defer { try? FileManager.default.removeItem(at: root) }
         let reportURL = root.appendingPathComponent("report.json")
         let (status, _, stderr) = try Self.evaluate([
@@ -122,7 +126,8 @@ import Testing
         let noColumns = try Self.folder(labels: "path,name\nimages/a.jpg,A\n")
         let onePerson = try Self.folder(
             labels: "file,identity\n"
-                + (try Self.lfwRows(people: 1)).map { "\($0.file),\($0.identity)" }.joined(separator: "\n"))
+                + (try Self.lfwRows(people: 1)).map { "\($0.file),\($0.identity)" }.joined(separator: "\n")
+        )
         let missingPhotos = try Self.folder(labels: "file,identity\nimages/nobody/1.jpg,A\nimages/nobody/2.jpg,B\n")
         defer { for root in [noColumns, onePerson, missingPhotos] { try? FileManager.default.removeItem(at: root) } }
         for root in [noColumns, onePerson, missingPhotos] {

@@ -28,7 +28,11 @@ import Testing
         #expect(landmarks.mouthLeft.x < landmarks.mouthRight.x)
         // Partial faces cut by the photo's border may have their box clipped: allow a few pixels.
         let box = BoundingBox(
-            x: face.box.x - 4, y: face.box.y - 4, width: face.box.width + 8, height: face.box.height + 8)
+            x: face.box.x - 4,
+            y: face.box.y - 4,
+            width: face.box.width + 8,
+            height: face.box.height + 8
+        )
         for point in landmarks.points { #expect(box.contains(point), "\(point) inside \(face.box)") }
     }
 

@@ -36,7 +36,8 @@ import Testing
         let auc = VerificationScores(genuine: same, impostor: different).areaUnderCurve
         print(
             "labelled photos: \(embeddings.count) faces, \(same.count) same-person pairs (min \(same.min()!)),"
-                + " \(different.count) different-person pairs (max \(different.max()!)), ROC AUC \(auc)")
+                + " \(different.count) different-person pairs (max \(different.max()!)), ROC AUC \(auc)"
+        )
         #expect(same.count >= 100)
         #expect(auc >= 0.99)
     }
@@ -48,10 +49,15 @@ import Testing
     func exifRotatedCopyGivesTheSameEmbedding(orientation: Int, storedAs operation: TJXOP) async throws {
         // Cut to whole blocks first, so that the upright and the sideways copy show exactly the same pixels.
         let upright = try Encoders.losslesslyTransformed(
-            try TestData.bytes("face_recognition/examples/obama.jpg"), operation: TJXOP_NONE, wholeBlocksOnly: true)
+            try TestData.bytes("face_recognition/examples/obama.jpg"),
+            operation: TJXOP_NONE,
+            wholeBlocksOnly: true
+        )
         let sideways = Encoders.insertingExifOrientation(
-            UInt16(orientation), into: try Encoders.losslesslyTransformed(upright, operation: operation),
-            bigEndian: orientation % 2 == 0)
+            UInt16(orientation),
+            into: try Encoders.losslesslyTransformed(upright, operation: operation),
+            bigEndian: orientation % 2 == 0
+        )
 
         let a = try await TestModels.pipeline.analyze(upright, embedding: .main)
         let b = try await TestModels.pipeline.analyze(sideways, embedding: .main)
@@ -91,8 +97,10 @@ import Testing
         let png = try Encoders.png(large.pixels, width: large.width, height: large.height, options: .init())
         let small = try #require(
             try await TestModels.pipeline.analyze(
-                try TestData.bytes("face_recognition/examples/obama-240p.jpg"), embedding: .none
-            ).faces.first)
+                try TestData.bytes("face_recognition/examples/obama-240p.jpg"),
+                embedding: .none
+            ).faces.first
+        )
         let big = try #require(try await TestModels.pipeline.analyze(png, embedding: .none).faces.first)
         #expect(max(large.width, large.height) > 2 * 1280, "the photo must be reduced for this test to mean anything")
         let ratio = big.quality.faceSize / small.quality.faceSize

@@ -21,7 +21,9 @@ import Testing
 
     @Test func gemmGivesTheKnownProduct() throws {
         let session = try ONNXRuntimeSession(
-            environment: Self.environment, modelPath: Self.models.appendingPathComponent("gemm.onnx").path)
+            environment: Self.environment,
+            modelPath: Self.models.appendingPathComponent("gemm.onnx").path
+        )
         #expect(session.inputs == [TensorInfo(name: "x", shape: [-1, 4], elementType: 1)])
         #expect(session.outputs == [TensorInfo(name: "y", shape: [-1, 3], elementType: 1)])
 
@@ -61,7 +63,9 @@ import Testing
 
     @Test func oneSessionServesConcurrentCallers() async throws {
         let session = try ONNXRuntimeSession(
-            environment: Self.environment, modelPath: Self.models.appendingPathComponent("gemm.onnx").path)
+            environment: Self.environment,
+            modelPath: Self.models.appendingPathComponent("gemm.onnx").path
+        )
         let sums = try await withThrowingTaskGroup(of: Float.self) { group in
             for index in 0..<8 {
                 group.addTask {
@@ -76,7 +80,9 @@ import Testing
 
     @Test func wrongInputsAreTypedErrors() throws {
         let session = try ONNXRuntimeSession(
-            environment: Self.environment, modelPath: Self.models.appendingPathComponent("gemm.onnx").path)
+            environment: Self.environment,
+            modelPath: Self.models.appendingPathComponent("gemm.onnx").path
+        )
         #expect(throws: ONNXRuntimeError.unknownInput("nope")) {
             try session.run(["nope": Tensor(shape: [1, 4], values: [0, 0, 0, 0])])
         }

@@ -43,37 +43,57 @@ import Testing
             let service = try await TestService.make(database: database)
             try await service.test { client in
                 func exchange(
-                    _ path: String, documented: String? = nil, method: HTTPRequest.Method = .post,
-                    multipart: MultipartBody? = nil, json: [String: Any]? = nil
+                    _ path: String,
+                    documented: String? = nil,
+                    method: HTTPRequest.Method = .post,
+                    multipart: MultipartBody? = nil,
+                    json: [String: Any]? = nil
                 ) async throws -> [String: Any] {
                     let response = try await client.send(path, method: method, multipart: multipart, json: json)
                     let headers = Dictionary(
-                        response.headers.map { ($0.name.canonicalName, $0.value) }, uniquingKeysWith: { $1 })
+                        response.headers.map { ($0.name.canonicalName, $0.value) },
+                        uniquingKeysWith: { $1 }
+                    )
                     try contract.validate(
-                        path: documented ?? path, method: method.rawValue, status: response.status.code,
-                        body: response.body, headers: headers)
+                        path: documented ?? path,
+                        method: method.rawValue,
+                        status: response.status.code,
+                        body: response.body,
+                        headers: headers
+                    )
                     return response.body
                 }
                 _ = try await exchange("/health/live", method: .get)
                 let unknown = try await exchange("/api/v1/recognise_user", multipart: .image(obama))
                 let key = try #require(unknown["req_id"] as? String)
                 let created = try await exchange(
-                    "/api/v1/add_user", json: ["name": "Barack", "birthdate": "1961-08-04", "req_id": key])
+                    "/api/v1/add_user",
+                    json: ["name": "Barack", "birthdate": "1961-08-04", "req_id": key]
+                )
                 let id = try #require(created["user_id"] as? String)
                 _ = try await exchange("/api/v1/recognize_user", multipart: .image(obamaAgain))
                 let twoPeople = try TestData.bytes("face_recognition/examples/two_people.jpg")
                 let group = try await exchange(
-                    "/api/v1/recognise_user", multipart: .image(twoPeople, extra: ["all_faces": "true"]))
+                    "/api/v1/recognise_user",
+                    multipart: .image(twoPeople, extra: ["all_faces": "true"])
+                )
                 #expect((group["faces"] as? [Any])?.count == 2)
                 _ = try await exchange("/api/v1/users/\(id)", documented: "/api/v1/users/{id}", method: .get)
                 _ = try await exchange(
-                    "/api/v1/users/\(id)/faces", documented: "/api/v1/users/{id}/faces", multipart: .image(obamaAgain))
+                    "/api/v1/users/\(id)/faces",
+                    documented: "/api/v1/users/{id}/faces",
+                    multipart: .image(obamaAgain)
+                )
                 // Errors.
                 _ = try await exchange("/api/v1/recognise_user", multipart: .image(noise))
                 _ = try await exchange(
-                    "/api/v1/add_user", json: ["name": "X", "birthdate": "1990-01-01", "req_id": key])
+                    "/api/v1/add_user",
+                    json: ["name": "X", "birthdate": "1990-01-01", "req_id": key]
+                )
                 _ = try await exchange(
-                    "/api/v1/add_user", multipart: .image(obama, extra: ["name": "Again", "birthdate": "1961-08-04"]))
+                    "/api/v1/add_user",
+                    multipart: .image(obama, extra: ["name": "Again", "birthdate": "1961-08-04"])
+                )
                 _ = try await exchange("/api/v1/add_user", json: ["birthdate": "1990-01-01", "req_id": key])
                 _ = try await exchange("/api/v1/users/\(id)", documented: "/api/v1/users/{id}", method: .delete)
                 _ = try await exchange("/api/v1/users/\(id)", documented: "/api/v1/users/{id}", method: .get)
@@ -114,7 +134,8 @@ import Testing
                 "Birthdate", ["1990-01-01", "2024-02-29"],
                 ["1990-1-01", "19９0-01-01", "1990/01/01", " 1990-01-01", "1990-01-01\n"]
             ),
-        ] as [(String, [String], [String])])
+        ] as [(String, [String], [String])]
+    )
     func theDocumentsPatternsAreTheServersValidation(schemaName: String, valid: [String], invalid: [String]) throws {
         let contract = try OpenAPIContract(yaml: OpenAPIDocument.yaml)
         let schema = try contract.schema(schemaName)
@@ -150,7 +171,8 @@ import Testing
         let threshold = try #require(
             (((((recognize["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["multipart/form-data"]
                 as? [String: Any])?["schema"] as? [String: Any])?["properties"] as? [String: Any])?["threshold"]
-                as? [String: Any])
+                as? [String: Any]
+        )
         let hex = "0123456789abcdef0123456789ABCDEF"
         for (value, server, schema) in [
             ("req-\(hex)", RecognitionService.isWellFormedKey, key),

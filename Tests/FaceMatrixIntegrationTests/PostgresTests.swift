@@ -42,14 +42,16 @@ import Testing
             try await database.migrate()
             let client = database.client
             try await client.query(
-                "CREATE TABLE items (id integer PRIMARY KEY, label text NOT NULL, embedding vector(3) NOT NULL)")
+                "CREATE TABLE items (id integer PRIMARY KEY, label text NOT NULL, embedding vector(3) NOT NULL)"
+            )
             let items: [(Int, String, String)] = [
                 (1, "x-axis", "[1,0,0]"), (2, "y-axis", "[0,1,0]"), (3, "z-axis", "[0,0,1]"),
                 (4, "xy-diagonal", "[1,1,0]"), (5, "long x", "[10,0.5,0]"),
             ]
             for (id, label, vector) in items {
                 try await client.query(
-                    "INSERT INTO items (id, label, embedding) VALUES (\(id), \(label), \(vector)::vector)")
+                    "INSERT INTO items (id, label, embedding) VALUES (\(id), \(label), \(vector)::vector)"
+                )
             }
             try await client.query("CREATE INDEX items_hnsw ON items USING hnsw (embedding vector_cosine_ops)")
 
@@ -70,7 +72,8 @@ import Testing
                 var lines: [String] = []
                 let rows = try await connection.query(
                     "EXPLAIN SELECT id FROM items ORDER BY embedding <=> \("[1,0,0]")::vector LIMIT 1",
-                    logger: TestEnvironment.logger)
+                    logger: TestEnvironment.logger
+                )
                 for try await line in rows.decode(String.self) { lines.append(line) }
                 return lines.joined(separator: "\n")
             }

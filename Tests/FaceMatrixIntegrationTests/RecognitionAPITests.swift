@@ -40,7 +40,8 @@ import Testing
                     "/api/v1/add_user",
                     json: [
                         "name": "  Barack Obama ", "birthdate": "1961-08-04", "req_id": key, "email": "b@example.org",
-                    ])
+                    ]
+                )
                 #expect(added.status == .created)
                 #expect(added.body["message"] as? String == "User added successfully")
                 let userID = try #require(added.body["user_id"] as? String)
@@ -64,7 +65,9 @@ import Testing
 
                 // The key was consumed.
                 let reuse = try await client.send(
-                    "/api/v1/add_user", json: ["name": "Someone", "birthdate": "1990-01-01", "req_id": key])
+                    "/api/v1/add_user",
+                    json: ["name": "Someone", "birthdate": "1990-01-01", "req_id": key]
+                )
                 try expectError(reuse, status: .notFound, code: 606, slug: "enrollment_key_not_found")
 
                 let details = try await client.send("/api/v1/users/\(userID)", method: .get)
@@ -79,10 +82,14 @@ import Testing
             let service = try await TestService.make(database: database)
             try await service.test { client in
                 let added = try await client.send(
-                    "/api/v1/add_user", multipart: .image(Self.obama, extra: ["name": "B", "birthdate": "1961-08-04"]))
+                    "/api/v1/add_user",
+                    multipart: .image(Self.obama, extra: ["name": "B", "birthdate": "1961-08-04"])
+                )
                 let userID = try #require(added.body["user_id"] as? String)
                 let same = try await client.send(
-                    "/api/v1/verify", multipart: .image(Self.obamaAgain, extra: ["user_id": userID]))
+                    "/api/v1/verify",
+                    multipart: .image(Self.obamaAgain, extra: ["user_id": userID])
+                )
                 #expect(same.status == .ok)
                 #expect(same.body["verified"] as? Bool == true)
                 #expect(same.body["message"] as? String == "Same person")
@@ -92,7 +99,9 @@ import Testing
                 #expect((same.body["quality"] as? [String: Any])?["frontal_score"] is Double)
 
                 let other = try await client.send(
-                    "/api/v1/verify", multipart: .image(Self.biden, extra: ["user_id": userID]))
+                    "/api/v1/verify",
+                    multipart: .image(Self.biden, extra: ["user_id": userID])
+                )
                 #expect(other.status == .ok)
                 #expect(other.body["verified"] as? Bool == false)
                 #expect(try #require(other.body["similarity"] as? Double) < threshold)
@@ -101,23 +110,42 @@ import Testing
                     try await client.send(
                         "/api/v1/verify",
                         multipart: .image(
-                            Self.obamaAgain, extra: ["user_id": "usr_" + String(repeating: "0", count: 32)])),
-                    status: .notFound, code: 607, slug: "user_not_found")
+                            Self.obamaAgain,
+                            extra: ["user_id": "usr_" + String(repeating: "0", count: 32)]
+                        )
+                    ),
+                    status: .notFound,
+                    code: 607,
+                    slug: "user_not_found"
+                )
                 // Ids outside the documented form are refused as such (a NUL byte once reached PostgreSQL and came
                 // back as a 500).
                 for malformed in ["usr_unknown", "usr_a\u{0}b"] {
                     try expectError(
                         try await client.send(
-                            "/api/v1/verify", multipart: .image(Self.obamaAgain, extra: ["user_id": malformed])),
-                        status: .badRequest, code: 605, slug: "validation_failed")
+                            "/api/v1/verify",
+                            multipart: .image(Self.obamaAgain, extra: ["user_id": malformed])
+                        ),
+                        status: .badRequest,
+                        code: 605,
+                        slug: "validation_failed"
+                    )
                 }
                 try expectError(
                     try await client.send("/api/v1/verify", multipart: .image(Self.obamaAgain)),
-                    status: .badRequest, code: 605, slug: "validation_failed")
+                    status: .badRequest,
+                    code: 605,
+                    slug: "validation_failed"
+                )
                 try expectError(
                     try await client.send(
-                        "/api/v1/verify", multipart: .image(Self.noFace, extra: ["user_id": userID])),
-                    status: .badRequest, code: 601, slug: "face_not_detected")
+                        "/api/v1/verify",
+                        multipart: .image(Self.noFace, extra: ["user_id": userID])
+                    ),
+                    status: .badRequest,
+                    code: 601,
+                    slug: "face_not_detected"
+                )
             }
         }
     }
@@ -127,15 +155,28 @@ import Testing
         let upright = try ImageDecoder().decode(Self.obamaAgain).image
         let sideways = ImageMath.stored(fromUpright: upright, orientation: 6)
         let heic = try Encoders.heif(
-            sideways.pixels, width: sideways.width, height: sideways.height, channels: 3, quality: 80, orientation: 6)
+            sideways.pixels,
+            width: sideways.width,
+            height: sideways.height,
+            channels: 3,
+            quality: 80,
+            orientation: 6
+        )
         let webp = try Encoders.webp(
-            sideways.pixels, width: sideways.width, height: sideways.height, channels: 3, quality: 80,
-            exifTIFF: Encoders.tiffWithOrientation(6, bigEndian: false))
+            sideways.pixels,
+            width: sideways.width,
+            height: sideways.height,
+            channels: 3,
+            quality: 80,
+            exifTIFF: Encoders.tiffWithOrientation(6, bigEndian: false)
+        )
         try await withFreshDatabase { database, _ in
             let service = try await TestService.make(database: database)
             try await service.test { client in
                 let added = try await client.send(
-                    "/api/v1/add_user", multipart: .image(Self.obama, extra: ["name": "B", "birthdate": "1961-08-04"]))
+                    "/api/v1/add_user",
+                    multipart: .image(Self.obama, extra: ["name": "B", "birthdate": "1961-08-04"])
+                )
                 let userID = try #require(added.body["user_id"] as? String)
                 for (format, bytes) in [("HEIC", heic), ("WebP", webp)] {
                     let response = try await client.send("/api/v1/recognise_user", multipart: .image(bytes))
@@ -165,12 +206,16 @@ import Testing
                 var enrolled: [String: String] = [:]
                 for (name, photo) in [("Barack Obama", Self.obama), ("Joe Biden", Self.biden)] {
                     let added = try await client.send(
-                        "/api/v1/add_user", multipart: .image(photo, extra: ["name": name, "birthdate": "1950-01-01"]))
+                        "/api/v1/add_user",
+                        multipart: .image(photo, extra: ["name": name, "birthdate": "1950-01-01"])
+                    )
                     enrolled[try #require(added.body["user_id"] as? String)] = name
                 }
 
                 let group = try await client.send(
-                    "/api/v1/recognise_user", multipart: .image(twoPeople, extra: ["all_faces": "true"]))
+                    "/api/v1/recognise_user",
+                    multipart: .image(twoPeople, extra: ["all_faces": "true"])
+                )
                 #expect(group.status == .ok)
                 #expect(group.body["status"] as? String == "success")
                 #expect(group.body["message"] as? String == "2 of 2 faces matched")
@@ -190,7 +235,9 @@ import Testing
 
                 // Two strangers: an enrollment key each, and either one can enrol.
                 let strangers = try await client.send(
-                    "/api/v1/recognise_user", multipart: .image(kitWithRose, extra: ["all_faces": "1"]))
+                    "/api/v1/recognise_user",
+                    multipart: .image(kitWithRose, extra: ["all_faces": "1"])
+                )
                 #expect(strangers.body["status"] as? String == "failure")
                 let unknown = try #require(strangers.body["faces"] as? [[String: Any]])
                 #expect(unknown.count == 2)
@@ -198,12 +245,16 @@ import Testing
                 #expect(keys.count == 2 && Set(keys).count == 2)
                 #expect(unknown.allSatisfy { ($0["quality_shortfalls"] as? [Any])?.isEmpty == true })
                 let added = try await client.send(
-                    "/api/v1/add_user", json: ["name": "Kit", "birthdate": "1986-12-26", "req_id": keys[0]])
+                    "/api/v1/add_user",
+                    json: ["name": "Kit", "birthdate": "1986-12-26", "req_id": keys[0]]
+                )
                 #expect(added.status == .created)
 
                 // Six faces, four looked up: the most prominent, each with its own box.
                 let crowd = try await client.send(
-                    "/api/v1/recognise_user", multipart: .image(sixFaces, extra: ["all_faces": "true"]))
+                    "/api/v1/recognise_user",
+                    multipart: .image(sixFaces, extra: ["all_faces": "true"])
+                )
                 let crowdFaces = try #require(crowd.body["faces"] as? [[String: Any]])
                 #expect(crowdFaces.count == 4)
                 #expect((crowd.body["metadata"] as? [String: Any])?["faces_detected"] as? Int == 6)
@@ -212,12 +263,22 @@ import Testing
 
                 try expectError(
                     try await client.send(
-                        "/api/v1/recognise_user", multipart: .image(twoPeople, extra: ["all_faces": "maybe"])),
-                    status: .badRequest, code: 605, slug: "validation_failed")
+                        "/api/v1/recognise_user",
+                        multipart: .image(twoPeople, extra: ["all_faces": "maybe"])
+                    ),
+                    status: .badRequest,
+                    code: 605,
+                    slug: "validation_failed"
+                )
                 try expectError(
                     try await client.send(
-                        "/api/v1/recognise_user", multipart: .image(Self.noFace, extra: ["all_faces": "true"])),
-                    status: .badRequest, code: 601, slug: "face_not_detected")
+                        "/api/v1/recognise_user",
+                        multipart: .image(Self.noFace, extra: ["all_faces": "true"])
+                    ),
+                    status: .badRequest,
+                    code: 601,
+                    slug: "face_not_detected"
+                )
             }
         }
     }
@@ -230,7 +291,9 @@ import Testing
                 let key = try #require(first.body["req_id"] as? String)
                 try await Task.sleep(for: .milliseconds(1500))
                 let late = try await client.send(
-                    "/api/v1/add_user", json: ["name": "Late", "birthdate": "1990-01-01", "req_id": key])
+                    "/api/v1/add_user",
+                    json: ["name": "Late", "birthdate": "1990-01-01", "req_id": key]
+                )
                 try expectError(late, status: .notFound, code: 606, slug: "enrollment_key_not_found")
             }
             // The periodic clean-up removes the expired embedding.
@@ -244,27 +307,49 @@ import Testing
             try await service.test { client in
                 try expectError(
                     try await client.send("/api/v1/recognise_user", multipart: .image(Self.noFace)),
-                    status: .badRequest, code: 601, slug: "face_not_detected")
+                    status: .badRequest,
+                    code: 601,
+                    slug: "face_not_detected"
+                )
                 var random = SeededGenerator(seed: 7)
                 try expectError(
                     try await client.send("/api/v1/recognise_user", multipart: .image(random.bytes(5000))),
-                    status: .badRequest, code: 602, slug: "invalid_image")
+                    status: .badRequest,
+                    code: 602,
+                    slug: "invalid_image"
+                )
                 try expectError(
                     try await client.send("/api/v1/recognise_user", multipart: MultipartBody(parts: [])),
-                    status: .badRequest, code: 602, slug: "invalid_image")
+                    status: .badRequest,
+                    code: 602,
+                    slug: "invalid_image"
+                )
                 let large = try TestData.bytes("facenet-pytorch/test_images/shea_whigham/1.jpg")
                 #expect(large.count > 1_500_000)
                 try expectError(
                     try await client.send("/api/v1/recognise_user", multipart: .image(large)),
-                    status: .contentTooLarge, code: 603, slug: "image_too_large")
+                    status: .contentTooLarge,
+                    code: 603,
+                    slug: "image_too_large"
+                )
                 try expectError(
                     try await client.send(
-                        "/api/v1/recognise_user", multipart: .image(Self.obama, extra: ["threshold": "2"])),
-                    status: .badRequest, code: 605, slug: "validation_failed")
+                        "/api/v1/recognise_user",
+                        multipart: .image(Self.obama, extra: ["threshold": "2"])
+                    ),
+                    status: .badRequest,
+                    code: 605,
+                    slug: "validation_failed"
+                )
                 try expectError(
                     try await client.send(
-                        "/api/v1/add_user", json: ["name": "X", "birthdate": "2001-02-29", "req_id": "req-x"]),
-                    status: .badRequest, code: 605, slug: "validation_failed")
+                        "/api/v1/add_user",
+                        json: ["name": "X", "birthdate": "2001-02-29", "req_id": "req-x"]
+                    ),
+                    status: .badRequest,
+                    code: 605,
+                    slug: "validation_failed"
+                )
                 // Two photos in one request: ambiguous, so refused, naming the field.
                 var twoImages = MultipartBody.image(Self.obama)
                 twoImages.parts.append(("image", "other.jpg", Self.noFace))
@@ -273,24 +358,39 @@ import Testing
                 #expect((twoAnswer.body["message"] as? String)?.contains("image") == true)
                 try expectError(
                     try await client.send("/api/v1/users/usr_unknown", method: .get),
-                    status: .notFound, code: 607, slug: "user_not_found")
+                    status: .notFound,
+                    code: 607,
+                    slug: "user_not_found"
+                )
                 try expectError(
                     try await client.send("/api/v1/users/usr_unknown", method: .delete),
-                    status: .notFound, code: 607, slug: "user_not_found")
+                    status: .notFound,
+                    code: 607,
+                    slug: "user_not_found"
+                )
                 let malformed = try await client.execute(
-                    uri: "/api/v1/add_user", method: .post, headers: [.contentType: "application/json"],
+                    uri: "/api/v1/add_user",
+                    method: .post,
+                    headers: [.contentType: "application/json"],
                     body: ByteBuffer(string: "{\"name\": ")
                 ) { response in response }
                 #expect(malformed.status == .badRequest)
                 let brokenMultipart = try await client.execute(
-                    uri: "/api/v1/recognise_user", method: .post, headers: MultipartBody.headers,
+                    uri: "/api/v1/recognise_user",
+                    method: .post,
+                    headers: MultipartBody.headers,
                     body: ByteBuffer(string: "--\(MultipartBody.boundary)\r\nno headers end")
                 ) { response in response }
                 #expect(brokenMultipart.status == .badRequest)
                 try expectError(
                     try await client.send(
-                        "/api/v1/recognise_user", headers: [.contentType: "text/plain"]),
-                    status: .unsupportedMediaType, code: 609, slug: "unsupported_media_type")
+                        "/api/v1/recognise_user",
+                        headers: [.contentType: "text/plain"]
+                    ),
+                    status: .unsupportedMediaType,
+                    code: 609,
+                    slug: "unsupported_media_type"
+                )
             }
         }
     }
@@ -302,28 +402,47 @@ import Testing
                 let created = try await client.send(
                     "/api/v1/add_user",
                     multipart: .image(
-                        Self.obama, extra: ["name": "Barack", "birthdate": "1961-08-04", "email": "Same@Example.org"]))
+                        Self.obama,
+                        extra: ["name": "Barack", "birthdate": "1961-08-04", "email": "Same@Example.org"]
+                    )
+                )
                 #expect(created.status == .created)
                 // The same face again, under another name.
                 try expectError(
                     try await client.send(
                         "/api/v1/add_user",
-                        multipart: .image(Self.obamaAgain, extra: ["name": "Copy", "birthdate": "1961-08-04"])),
-                    status: .conflict, code: 608, slug: "user_already_exists")
+                        multipart: .image(Self.obamaAgain, extra: ["name": "Copy", "birthdate": "1961-08-04"])
+                    ),
+                    status: .conflict,
+                    code: 608,
+                    slug: "user_already_exists"
+                )
                 // Another face with the same email, in other letter case.
                 try expectError(
                     try await client.send(
                         "/api/v1/add_user",
                         multipart: .image(
-                            Self.biden, extra: ["name": "Joe", "birthdate": "1942-11-20", "email": "same@example.ORG"])),
-                    status: .conflict, code: 608, slug: "user_already_exists")
+                            Self.biden,
+                            extra: ["name": "Joe", "birthdate": "1942-11-20", "email": "same@example.ORG"]
+                        )
+                    ),
+                    status: .conflict,
+                    code: 608,
+                    slug: "user_already_exists"
+                )
                 // Both the image and a key: refused.
                 try expectError(
                     try await client.send(
                         "/api/v1/add_user",
                         multipart: .image(
-                            Self.biden, extra: ["name": "Joe", "birthdate": "1942-11-20", "req_id": "req-1"])),
-                    status: .badRequest, code: 605, slug: "validation_failed")
+                            Self.biden,
+                            extra: ["name": "Joe", "birthdate": "1942-11-20", "req_id": "req-1"]
+                        )
+                    ),
+                    status: .badRequest,
+                    code: 605,
+                    slug: "validation_failed"
+                )
             }
             #expect(try await service.store.statistics(model: TestModels.pipeline.model).users == 1)
         }
@@ -335,7 +454,8 @@ import Testing
             try await service.test { client in
                 let created = try await client.send(
                     "/api/v1/add_user",
-                    multipart: .image(Self.obama, extra: ["name": "Barack", "birthdate": "1961-08-04"]))
+                    multipart: .image(Self.obama, extra: ["name": "Barack", "birthdate": "1961-08-04"])
+                )
                 let userID = try #require(created.body["user_id"] as? String)
                 let added = try await client.send("/api/v1/users/\(userID)/faces", multipart: .image(Self.obamaAgain))
                 #expect(added.status == .created)
@@ -343,15 +463,20 @@ import Testing
                 // Someone else's face cannot be added to him.
                 let other = try await client.send(
                     "/api/v1/add_user",
-                    multipart: .image(Self.biden, extra: ["name": "Joe", "birthdate": "1942-11-20"]))
+                    multipart: .image(Self.biden, extra: ["name": "Joe", "birthdate": "1942-11-20"])
+                )
                 let bidenID = try #require(other.body["user_id"] as? String)
                 try expectError(
                     try await client.send("/api/v1/users/\(bidenID)/faces", multipart: .image(Self.obama)),
-                    status: .conflict, code: 608, slug: "user_already_exists")
+                    status: .conflict,
+                    code: 608,
+                    slug: "user_already_exists"
+                )
 
                 #expect(
                     try await client.send("/api/v1/recognise_user", multipart: .image(Self.obama)).body["message"]
-                        as? String == "Match found")
+                        as? String == "Match found"
+                )
                 let deleted = try await client.send("/api/v1/users/\(userID)", method: .delete)
                 #expect(deleted.status == .ok)
                 let after = try await client.send("/api/v1/recognise_user", multipart: .image(Self.obama))
@@ -396,9 +521,11 @@ import Testing
             var settings = RecognitionSettings()
             settings.enrollmentKeyLifetime = .seconds(60)
             let service = RecognitionService(
-                analyzer: TestModels.pipeline, store: store,
+                analyzer: TestModels.pipeline,
+                store: store,
                 configuration: try settings.serviceConfiguration(calibrated: TestModels.manifest.embedder.thresholds),
-                limiter: AdmissionLimiter(concurrency: 2, queueLimit: 4))
+                limiter: AdmissionLimiter(concurrency: 2, queueLimit: 4)
+            )
             let router = buildRouter(checks: [], service: service)
             try await Application(router: router).test(.router) { client in
                 let response = try await client.send("/api/v1/recognise_user", multipart: .image(Self.obama))
@@ -416,7 +543,8 @@ import Testing
             try await store.prepare(for: model)
             // A gallery of 3 000 random faces, so that the planner weighs the index against real work.
             try await database.client.query(
-                "INSERT INTO users (id, name, birthdate) VALUES ('usr_random', 'Random', '2000-01-01')")
+                "INSERT INTO users (id, name, birthdate) VALUES ('usr_random', 'Random', '2000-01-01')"
+            )
             try await database.client.query(
                 """
                 INSERT INTO faces (user_id, model, embedding, face)
@@ -424,7 +552,8 @@ import Testing
                        (SELECT array_agg(random() - 0.5) FROM generate_series(1, \(model.dimension)) WHERE n > 0)::vector,
                        '{}'::jsonb
                 FROM generate_series(1, 3000) AS n
-                """)
+                """
+            )
             try await database.client.query("ANALYZE faces")
             let embedding = Embedding(normalizing: (0..<model.dimension).map { Float($0 % 7) - 3 })!
             let query = PostgresFaceRepository.nearestFacesQuery(embedding, model: model, limit: 32)
@@ -469,7 +598,10 @@ import Testing
 /// body and the header.
 func expectError(
     _ response: (status: HTTPResponse.Status, body: [String: Any], headers: HTTPFields),
-    status: HTTPResponse.Status, code: Int, slug: String, sourceLocation: SourceLocation = #_sourceLocation
+    status: HTTPResponse.Status,
+    code: Int,
+    slug: String,
+    sourceLocation: SourceLocation = #_sourceLocation
 ) throws {
     #expect(response.status == status, sourceLocation: sourceLocation)
     #expect(response.body["status"] as? String == "error", sourceLocation: sourceLocation)

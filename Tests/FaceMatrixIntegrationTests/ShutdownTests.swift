@@ -22,7 +22,9 @@ import Testing
 
     static func isReady(port: Int) -> Bool {
         let probe = try? TestEnvironment.execute(
-            "/usr/bin/curl", ["-sf", "-o", "/dev/null", "http://127.0.0.1:\(port)/health/ready"])
+            "/usr/bin/curl",
+            ["-sf", "-o", "/dev/null", "http://127.0.0.1:\(port)/health/ready"]
+        )
         return probe?.status == 0
     }
 
@@ -52,10 +54,14 @@ import Testing
 
             // With FACEMATRIX_METRICS_PORT, /metrics is served there and not on the API's port.
             let metrics = try TestEnvironment.execute(
-                "/usr/bin/curl", ["-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(port + 1)/metrics"])
+                "/usr/bin/curl",
+                ["-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(port + 1)/metrics"]
+            )
             #expect(metrics.stdout.hasSuffix("\n200") && metrics.stdout.contains("# TYPE"))
             let hidden = try TestEnvironment.execute(
-                "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/metrics"])
+                "/usr/bin/curl",
+                ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/metrics"]
+            )
             #expect(hidden.stdout == "404")
 
             // More photos than the workers analyse at once, so some wait in the queue when SIGTERM arrives.

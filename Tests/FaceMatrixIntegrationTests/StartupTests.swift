@@ -9,7 +9,9 @@ import Testing
         let copy = try TestEnvironment.temporaryDirectory()
         for entry in try FileManager.default.contentsOfDirectory(atPath: TestModels.directory) {
             try FileManager.default.copyItem(
-                atPath: "\(TestModels.directory)/\(entry)", toPath: copy.appendingPathComponent(entry).path)
+                atPath: "\(TestModels.directory)/\(entry)",
+                toPath: copy.appendingPathComponent(entry).path
+            )
         }
         return copy
     }
@@ -66,7 +68,10 @@ import Testing
         let text = try String(contentsOf: manifest, encoding: .utf8)
         #expect(text.contains(original))
         try text.replacingOccurrences(of: original, with: changed).write(
-            to: manifest, atomically: true, encoding: .utf8)
+            to: manifest,
+            atomically: true,
+            encoding: .utf8
+        )
         let execution = try Self.serve(models: models)
         #expect(execution.reason == .exit && execution.status == 1)
         #expect(execution.stderr.split(separator: "\n").count == 1)

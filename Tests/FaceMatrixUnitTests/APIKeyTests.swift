@@ -15,13 +15,18 @@ import Testing
 
     static func application(keys: [(role: APIRole, secret: String)]) -> some ApplicationProtocol {
         let service = RecognitionService(
-            analyzer: RequestParsingTests.NoFaces(), store: InMemoryFaceRepository(),
+            analyzer: RequestParsingTests.NoFaces(),
+            store: InMemoryFaceRepository(),
             configuration: .init(policy: IdentificationPolicy(impostorTail: nil, margin: 0, fixedThreshold: 0.5)),
-            limiter: AdmissionLimiter(concurrency: 1, queueLimit: 8))
+            limiter: AdmissionLimiter(concurrency: 1, queueLimit: 8)
+        )
         return Application(
             router: buildRouter(
-                checks: [], service: service,
-                authenticator: APIKeyAuthenticator(configured: keys, repository: nil)))
+                checks: [],
+                service: service,
+                authenticator: APIKeyAuthenticator(configured: keys, repository: nil)
+            )
+        )
     }
 
     static let keys: [(role: APIRole, secret: String)] = [(.recognize, recognizeKey), (.admin, adminKey)]
@@ -31,12 +36,17 @@ import Testing
     static let enroll = ("/api/v1/add_user", HTTPRequest.Method.post)
 
     static func status(
-        _ client: some TestClientProtocol, _ call: (String, HTTPRequest.Method), headers: HTTPFields = [:]
+        _ client: some TestClientProtocol,
+        _ call: (String, HTTPRequest.Method),
+        headers: HTTPFields = [:]
     ) async throws -> (Int, [String: Any], HTTPFields) {
         var all = headers
         all[.contentType] = "application/json"
         return try await client.execute(
-            uri: call.0, method: call.1, headers: all, body: ByteBuffer(string: "{}")
+            uri: call.0,
+            method: call.1,
+            headers: all,
+            body: ByteBuffer(string: "{}")
         ) { response in
             let body =
                 (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
@@ -56,7 +66,10 @@ import Testing
                 try await client.execute(uri: uri, method: .get) { #expect($0.status == .ok, "\(uri)") }
             }
             let (wrong, _, _) = try await Self.status(
-                client, Self.recognize, headers: [.authorization: "Bearer not-a-key-at-all-1234"])
+                client,
+                Self.recognize,
+                headers: [.authorization: "Bearer not-a-key-at-all-1234"]
+            )
             #expect(wrong == 401)
         }
     }

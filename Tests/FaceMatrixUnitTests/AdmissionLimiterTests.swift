@@ -39,7 +39,11 @@ import Testing
     @Test func admitsWhileTheExpectedWaitFitsTheBudgetAndSaysHowLongToWait() async throws {
         // One slot, analyses taking 0.3 s: the k-th waiter expects k × 0.3 s, so three fit in 1 s, a fourth not.
         let limiter = AdmissionLimiter(
-            concurrency: 1, queueLimit: 1000, waitBudget: .seconds(1), initialServiceTime: .milliseconds(300))
+            concurrency: 1,
+            queueLimit: 1000,
+            waitBudget: .seconds(1),
+            initialServiceTime: .milliseconds(300)
+        )
         let gate = Gate()
         let tasks = await Self.occupy(limiter, count: 4, gate: gate)
         #expect(limiter.load == (1, 3))

@@ -52,7 +52,8 @@ import Testing
         #expect(
             throws: AppConfiguration.InvalidValue(
                 variable: "DATABASE_URL",
-                reason: "is not set; set it to postgres://user:password@host:port/database (`make run` sets it)")
+                reason: "is not set; set it to postgres://user:password@host:port/database (`make run` sets it)"
+            )
         ) {
             try AppConfiguration(environment: [:])
         }
@@ -60,7 +61,10 @@ import Testing
 
     @Test func theOperatingPointComesFromTheTargetFARAndTheCalibration() throws {
         let calibrated = MatchThresholds(
-            verification: 0.29, impostorTail: ImpostorTail(location: 0.077, scale: 0.0373), identificationMargin: 0)
+            verification: 0.29,
+            impostorTail: ImpostorTail(location: 0.077, scale: 0.0373),
+            identificationMargin: 0
+        )
         var environment = minimal
         let standard = try AppConfiguration(environment: environment).recognition.policy(calibrated: calibrated)
         #expect(standard.targetFalseAcceptRate == 0.01)
@@ -88,7 +92,8 @@ import Testing
     @Test func aBlankCacheVariableIsUnset() {
         #expect(
             PipelineSettings.cacheDirectory(environment: ["FACEMATRIX_CACHE": " ", "HOME": "/home/a"])
-                == "/home/a/.cache/facematrix")
+                == "/home/a/.cache/facematrix"
+        )
     }
 
     @Test func anUncalibratedModelNeedsAFixedThreshold() throws {
@@ -106,7 +111,8 @@ import Testing
         #expect(try AppConfiguration(environment: base).metricsPort == nil)
         #expect(
             try AppConfiguration(environment: base.merging(["FACEMATRIX_METRICS_PORT": "9100"]) { $1 }).metricsPort
-                == 9100)
+                == 9100
+        )
         for bad in ["8080", "0", "x"] {
             #expect(throws: AppConfiguration.InvalidValue.self) {
                 try AppConfiguration(environment: base.merging(["FACEMATRIX_METRICS_PORT": bad]) { $1 })

@@ -4,7 +4,8 @@ import Testing
 @Suite struct DatabaseConfigurationTests {
     @Test func parsesAFullURL() throws {
         let configuration = try DatabaseConfiguration(
-            url: "postgres://face%40app:s3cr%2Ft@db.internal:6543/faces?sslmode=require")
+            url: "postgres://face%40app:s3cr%2Ft@db.internal:6543/faces?sslmode=require"
+        )
         #expect(configuration.host == "db.internal")
         #expect(configuration.port == 6543)
         #expect(configuration.username == "face@app")

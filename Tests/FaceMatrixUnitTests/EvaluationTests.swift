@@ -37,15 +37,26 @@ import Testing
     static func photos(people: Int, photos: Int, noise: Float, seed: UInt64) -> [EmbeddedPhoto] {
         var generator = SeededGenerator(seed: seed)
         let quality = FaceQuality(
-            confidence: 1, faceSize: 100, interocularDistance: 40, sharpness: 100, roll: 0, yaw: 0, frontalScore: 1)
+            confidence: 1,
+            faceSize: 100,
+            interocularDistance: 40,
+            sharpness: 100,
+            roll: 0,
+            yaw: 0,
+            frontalScore: 1
+        )
         return (0..<people).flatMap { person in
             let centre = (0..<32).map { _ in Float.random(in: -1...1, using: &generator) }
             return (0..<photos).compactMap { photo -> EmbeddedPhoto? in
                 let values = centre.map { $0 + noise * Float.random(in: -1...1, using: &generator) }
                 guard let embedding = Embedding(normalizing: values) else { return nil }
                 return EmbeddedPhoto(
-                    path: "images/p\(person)/\(photo).jpg", identity: "p\(person)", fold: person % 3 + 1,
-                    embedding: embedding, quality: quality)
+                    path: "images/p\(person)/\(photo).jpg",
+                    identity: "p\(person)",
+                    fold: person % 3 + 1,
+                    embedding: embedding,
+                    quality: quality
+                )
             }
         }
     }
@@ -62,7 +73,8 @@ import Testing
 
     @Test func aFolderWithoutFoldsOrPairsIsSplitByNameAndSkipsBadRows() throws {
         let root = try Self.folder(
-            labels: "file,identity\na.jpg,Ann\nb.jpg,Ann\nc.jpg,Bob\nbroken\nd.jpg,none\ne.jpg,multiple\n,Eve\n")
+            labels: "file,identity\na.jpg,Ann\nb.jpg,Ann\nc.jpg,Bob\nbroken\nd.jpg,none\ne.jpg,multiple\n,Eve\n"
+        )
         defer { try? FileManager.default.removeItem(at: root) }
         let dataset = try LabelledDataset(root: root)
         #expect(dataset.photos.map(\.path) == ["a.jpg", "b.jpg", "c.jpg"])
@@ -77,7 +89,8 @@ import Testing
     @Test func quotedFieldsAByteOrderMarkAndRepeatedPhotosAreHandled() throws {
         let root = try Self.folder(
             labels: "\u{FEFF}\"file\",\"identity\"\r\n\"a.jpg\",\"Ann\"\r\nb.jpg,Ann\r\na.jpg,Bob\r\n",
-            pairs: "file_a,file_b,same\na.jpg,b.jpg,1\na.jpg,zzz.jpg,0\na.jpg,b.jpg,yes\n")
+            pairs: "file_a,file_b,same\na.jpg,b.jpg,1\na.jpg,zzz.jpg,0\na.jpg,b.jpg,yes\n"
+        )
         defer { try? FileManager.default.removeItem(at: root) }
         let dataset = try LabelledDataset(root: root)
         // The repeated a.jpg under Bob would have made a "different-person" pair scoring 1.
@@ -118,7 +131,8 @@ import Testing
         for row in report.rotatedFolds {
             #expect(row.falseAcceptRate >= 0 && row.falseAcceptRate <= 1)
             #expect(
-                row.falseAcceptInterval[0] <= row.falseAcceptRate && row.falseAcceptRate <= row.falseAcceptInterval[1])
+                row.falseAcceptInterval[0] <= row.falseAcceptRate && row.falseAcceptRate <= row.falseAcceptInterval[1]
+            )
             #expect(row.falseRejectRate < 0.1, "gallery \(row.gallerySize), fold \(row.testFold)")
         }
         // Thresholds rise with the gallery.
@@ -132,7 +146,8 @@ import Testing
     @Test func tooFewPeopleAreAnErrorNotACrash() throws {
         let photos = Self.photos(people: 3, photos: 1, noise: 0.1, seed: 2)
         let root = try Self.folder(
-            labels: "file,identity\n" + photos.map { "\($0.path),\($0.identity)" }.joined(separator: "\n"))
+            labels: "file,identity\n" + photos.map { "\($0.path),\($0.identity)" }.joined(separator: "\n")
+        )
         defer { try? FileManager.default.removeItem(at: root) }
         #expect(throws: AccuracyEvaluation.TooLittleData.self) {
             try AccuracyEvaluation(dataset: try LabelledDataset(root: root), photos: photos).run()

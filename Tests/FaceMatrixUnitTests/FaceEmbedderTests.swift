@@ -20,7 +20,8 @@ import Testing
         let embedder = FaceEmbedder(
             backend: FixedOutput(values: values),
             normalization: ChannelNormalization(sourceChannels: [0, 1, 2], mean: [0, 0, 0], scale: [1, 1, 1]),
-            dimension: 4)
+            dimension: 4
+        )
         return try await embedder.embed([AlignedFace(width: 2, height: 2, pixels: Array(repeating: 0.5, count: 12))])
     }
 

@@ -27,8 +27,10 @@ import Testing
             }
         }
         let app = Application(
-            router: router, server: HTTPConnectionHandling.server(idleTimeout: idleTimeout),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+            router: router,
+            server: HTTPConnectionHandling.server(idleTimeout: idleTimeout),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0))
+        )
         try await app.test(.live) { client in try await body(client.port ?? 0) }
     }
 
@@ -36,7 +38,8 @@ import Testing
         try await withServer(idleTimeout: .seconds(30)) { port in
             let socket = try RawConnection(port: port)
             try socket.send(
-                "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+                "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"
+            )
             let interim = try await socket.receiveResponse()
             #expect(interim.hasPrefix("HTTP/1.1 100 Continue\r\n"), "\(interim)")
             try socket.send("hello")

@@ -40,15 +40,31 @@ import Testing
                 default: throw FaceMatrixError.faceNotDetected
                 }
             let landmarks = FaceLandmarks(
-                leftEye: Point(x: x + 30, y: 40), rightEye: Point(x: x + 70, y: 40), nose: Point(x: x + 50, y: 60),
-                mouthLeft: Point(x: x + 35, y: 80), mouthRight: Point(x: x + 65, y: 80))
+                leftEye: Point(x: x + 30, y: 40),
+                rightEye: Point(x: x + 70, y: 40),
+                nose: Point(x: x + 50, y: 60),
+                mouthLeft: Point(x: x + 35, y: 80),
+                mouthRight: Point(x: x + 65, y: 80)
+            )
             let detection = DetectedFace(
-                box: BoundingBox(x: x, y: 0, width: 100, height: 120), confidence: 0.99, landmarks: landmarks)
+                box: BoundingBox(x: x, y: 0, width: 100, height: 120),
+                confidence: 0.99,
+                landmarks: landmarks
+            )
             let quality = FaceQuality(
-                confidence: 0.99, faceSize: 100, interocularDistance: 40, sharpness: sharpness, roll: 0, yaw: 0,
-                frontalScore: 1)
+                confidence: 0.99,
+                faceSize: 100,
+                interocularDistance: 40,
+                sharpness: sharpness,
+                roll: 0,
+                yaw: 0,
+                frontalScore: 1
+            )
             return AnalyzedFace(
-                detection: detection, quality: quality, embedding: embedded ? Embedding(normalizing: vector) : nil)
+                detection: detection,
+                quality: quality,
+                embedding: embedded ? Embedding(normalizing: vector) : nil
+            )
         }
     }
 
@@ -66,11 +82,16 @@ import Testing
     init() {
         let clock = clock
         service = RecognitionService(
-            analyzer: TableAnalyzer(), store: InMemoryFaceRepository(now: { clock.now }),
+            analyzer: TableAnalyzer(),
+            store: InMemoryFaceRepository(now: { clock.now }),
             configuration: .init(
                 policy: IdentificationPolicy(impostorTail: nil, margin: 0.1, fixedThreshold: 0.8),
-                enrollmentKeyLifetime: .seconds(60), quality: QualityRequirements(minimumSharpness: 10)),
-            limiter: AdmissionLimiter(concurrency: 1, queueLimit: 1), now: { clock.now })
+                enrollmentKeyLifetime: .seconds(60),
+                quality: QualityRequirements(minimumSharpness: 10)
+            ),
+            limiter: AdmissionLimiter(concurrency: 1, queueLimit: 1),
+            now: { clock.now }
+        )
     }
 
     @Test func everyFaceIsLookedUpAndOnlyEnrollableStrangersGetAKey() async throws {
@@ -95,7 +116,11 @@ import Testing
         var configuration = service.configuration
         configuration.maximumFacesPerPhoto = 2
         let capped = RecognitionService(
-            analyzer: service.analyzer, store: service.store, configuration: configuration, limiter: service.limiter)
+            analyzer: service.analyzer,
+            store: service.store,
+            configuration: configuration,
+            limiter: service.limiter
+        )
         let group = try await capped.recognizeEveryFace(image: [3, 1, 2, 3])
         #expect(group.facesDetected == 4)
         #expect(group.faces.map(\.face.detection.box.x) == [0, 200])

@@ -25,16 +25,21 @@ import Testing
         buildRouter(
             checks: [],
             service: RecognitionService(
-                analyzer: NoFaces(), store: InMemoryFaceRepository(),
+                analyzer: NoFaces(),
+                store: InMemoryFaceRepository(),
                 configuration: .init(policy: IdentificationPolicy(impostorTail: nil, margin: 0, fixedThreshold: 0.5)),
-                limiter: AdmissionLimiter(concurrency: 1, queueLimit: 8)))
+                limiter: AdmissionLimiter(concurrency: 1, queueLimit: 8)
+            )
+        )
     }
 
     static let endpoints = ["/api/v1/recognise_user", "/api/v1/verify", "/api/v1/add_user", "/api/v1/users/x/faces"]
 
     static func post(_ client: some TestClientProtocol, _ uri: String, _ body: [UInt8]) async throws -> Int {
         try await client.execute(
-            uri: uri, method: .post, headers: [.contentType: "multipart/form-data; boundary=b"],
+            uri: uri,
+            method: .post,
+            headers: [.contentType: "multipart/form-data; boundary=b"],
             body: ByteBuffer(bytes: body)
         ) { response in
             let isJSON = response.headers[.contentType]?.hasPrefix("application/json") == true
@@ -70,7 +75,8 @@ import Testing
             usr_00000000000000000000000000000000\r
             --b--\r
 
-            """.utf8)
+            """.utf8
+        )
         var generator = SeededGenerator(seed: 10)
         var bodies: [[UInt8]] = []
         for _ in 0..<1_500 {
@@ -102,7 +108,9 @@ import Testing
         try await Application(router: Self.router()).test(.router) { client in
             for (body, field) in bodies {
                 try await client.execute(
-                    uri: "/api/v1/add_user", method: .post, headers: [.contentType: "application/json"],
+                    uri: "/api/v1/add_user",
+                    method: .post,
+                    headers: [.contentType: "application/json"],
                     body: ByteBuffer(string: body)
                 ) { response in
                     #expect(response.status == .badRequest, "\(body)")
@@ -125,7 +133,9 @@ import Testing
         let filler = String(repeating: "a", count: 64 * 1024)
         try await Application(router: Self.router()).test(.router) { client in
             try await client.execute(
-                uri: "/api/v1/add_user", method: .post, headers: [.contentType: "application/json"],
+                uri: "/api/v1/add_user",
+                method: .post,
+                headers: [.contentType: "application/json"],
                 body: ByteBuffer(string: #"{"name":"\#(filler)"}"#)
             ) { response in
                 #expect(response.status == .contentTooLarge)
@@ -170,15 +180,19 @@ import Testing
             // A user id that breaks the pattern, and a name that is not UTF-8.
             let verify = Array(
                 "--b\r\nContent-Disposition: form-data; name=\"user_id\"\r\n\r\nusr_\(String(repeating: "0", count: 31))\r\n--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n\r\nx\r\n--b--\r\n"
-                    .utf8)
+                    .utf8
+            )
             #expect(try await Self.post(client, "/api/v1/verify", verify) == 400)
             let name =
                 Array("--b\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nJo".utf8) + [0xFF, 0x65]
                 + Array(
                     "\r\n--b\r\nContent-Disposition: form-data; name=\"birthdate\"\r\n\r\n1990-01-01\r\n--b\r\nContent-Disposition: form-data; name=\"req_id\"\r\n\r\n\(key)\r\n--b--\r\n"
-                        .utf8)
+                        .utf8
+                )
             try await client.execute(
-                uri: "/api/v1/add_user", method: .post, headers: [.contentType: "multipart/form-data; boundary=b"],
+                uri: "/api/v1/add_user",
+                method: .post,
+                headers: [.contentType: "multipart/form-data; boundary=b"],
                 body: ByteBuffer(bytes: name)
             ) { response in
                 #expect(response.status == .badRequest)

@@ -7,16 +7,23 @@ import Testing
 
     @Test func acceptsAndNormalizesGoodInput() throws {
         let user = try NewUser.validated(
-            name: "  Ada Lovelace\u{3000}", birthdate: "1815-12-10".replacingOccurrences(of: "1815", with: "1915"),
-            email: "ada@example.org", today: today)
+            name: "  Ada Lovelace\u{3000}",
+            birthdate: "1815-12-10".replacingOccurrences(of: "1815", with: "1915"),
+            email: "ada@example.org",
+            today: today
+        )
         #expect(user.name == "Ada Lovelace")
         #expect(user.birthdate == "1915-12-10")
         #expect(user.email == "ada@example.org")
         #expect(try NewUser.validated(name: "X", birthdate: "2026-11-29", email: "", today: today).email == nil)
         #expect(
             try NewUser.validated(
-                name: String(repeating: "é", count: 200), birthdate: "1900-01-01", email: nil, today: today
-            ).name.count == 200)
+                name: String(repeating: "é", count: 200),
+                birthdate: "1900-01-01",
+                email: nil,
+                today: today
+            ).name.count == 200
+        )
     }
 
     @Test(
@@ -35,7 +42,8 @@ import Testing
             (String(repeating: "e\u{301}", count: 150), "1990-01-01", nil, "name"),
             // A NUL byte once reached PostgreSQL and came back as a 500.
             ("Ann", "1990-01-01", "a\u{0}b@example.org", "email"),
-        ] as [(String?, String?, String?, String)])
+        ] as [(String?, String?, String?, String)]
+    )
     func rejectsBadInputNamingTheField(name: String?, birthdate: String?, email: String?, field: String) {
         #expect {
             try NewUser.validated(name: name, birthdate: birthdate, email: email, today: today)
@@ -48,7 +56,8 @@ import Testing
     @Test func leapDaysAreRealDates() throws {
         #expect(
             try NewUser.validated(name: "Leap", birthdate: "2024-02-29", email: nil, today: today).birthdate
-                == "2024-02-29")
+                == "2024-02-29"
+        )
     }
 }
 
@@ -79,7 +88,8 @@ import Testing
 
     @Test func messagesNameTheFieldAndHideInternals() {
         #expect(
-            FaceMatrixError.validationFailed(field: "birthdate", reason: "is required").message.contains("birthdate"))
+            FaceMatrixError.validationFailed(field: "birthdate", reason: "is required").message.contains("birthdate")
+        )
         #expect(FaceMatrixError.faceNotDetected.message == "Face not detected in the image")
         #expect(FaceMatrixError.internalError.message == "An internal error occurred")
     }
@@ -143,11 +153,13 @@ import Testing
         let best = Candidate(userID: "a", similarity: 0.7)
         #expect(
             policy.decide(best: best, runnerUp: Candidate(userID: "b", similarity: 0.5), gallerySize: 600)
-                == .match(best))
+                == .match(best)
+        )
         // Close second: ambiguous, no match.
         #expect(
             policy.decide(best: best, runnerUp: Candidate(userID: "b", similarity: 0.65), gallerySize: 600)
-                == .noMatch(best: best))
+                == .noMatch(best: best)
+        )
         // Below the threshold for this gallery size (0.077 + 0.0373 · ln(10¹⁰) ≈ 0.94).
         #expect(policy.decide(best: best, runnerUp: nil, gallerySize: 100_000_000) == .noMatch(best: best))
         #expect(policy.decide(best: nil, runnerUp: nil, gallerySize: 0) == .noMatch(best: nil))
@@ -155,7 +167,8 @@ import Testing
         #expect(policy.decide(best: best, runnerUp: nil, gallerySize: 100_000_000, override: 0.6) == .match(best))
         #expect(
             policy.decide(best: best, runnerUp: Candidate(userID: "b", similarity: 0.69), gallerySize: 1, override: 0.6)
-                == .noMatch(best: best))
+                == .noMatch(best: best)
+        )
     }
 
     @Test func theTailInvertsItself() {
@@ -169,10 +182,17 @@ import Testing
 @Suite struct QualityMessageTests {
     @Test func aValueJustBelowTheMinimumNeverPrintsAsEqualToIt() {
         let quality = FaceQuality(
-            confidence: 1, faceSize: 100, interocularDistance: 40, sharpness: 100, roll: 0, yaw: 0,
-            frontalScore: 0.14568)
+            confidence: 1,
+            faceSize: 100,
+            interocularDistance: 40,
+            sharpness: 100,
+            roll: 0,
+            yaw: 0,
+            frontalScore: 0.14568
+        )
         #expect(
-            QualityRequirements().shortfalls(of: quality) == ["face the camera (frontal score 0.146 is below 0.15)"])
+            QualityRequirements().shortfalls(of: quality) == ["face the camera (frontal score 0.146 is below 0.15)"]
+        )
         var profile = quality
         profile.frontalScore = 0
         #expect(QualityRequirements().shortfalls(of: profile) == ["face the camera (frontal score 0 is below 0.15)"])

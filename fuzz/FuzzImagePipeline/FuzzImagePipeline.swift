@@ -41,10 +41,13 @@ func waitFor(_ body: @escaping @Sendable () async -> Void) {
 let pipeline: FaceAnalysisPipeline = {
     let backend = StopAtFirstNetwork()
     return FaceAnalysisPipeline(
-        decoder: ImageDecoder(), detector: MTCNNDetector(backend: backend),
+        decoder: ImageDecoder(),
+        detector: MTCNNDetector(backend: backend),
         aligner: FaceAligner(method: .boxMargin(margin: 0), width: 128, height: 128),
         embedder: FaceEmbedder(backend: backend, normalization: .mtcnn, dimension: 256),
-        modelName: "fuzz", modelVersion: "0")
+        modelName: "fuzz",
+        modelVersion: "0"
+    )
 }()
 
 func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

@@ -31,7 +31,8 @@ enum ReferenceDetector {
                 "PYTHONPATH=\(TestEnvironment.repositoryRoot.path)/tools", TestEnvironment.venvPython, script,
                 implementation.rawValue, "\(TestModels.directory)/mtcnn",
             ]
-                + paths.map { root.appendingPathComponent($0).path })
+                + paths.map { root.appendingPathComponent($0).path }
+        )
         var results: [String: [Output.Face]] = [:]
         for line in output.split(whereSeparator: \.isNewline) {
             let decoded = try JSONDecoder().decode(Output.self, from: Data(line.utf8))

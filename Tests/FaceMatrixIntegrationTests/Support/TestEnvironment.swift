@@ -63,8 +63,11 @@ enum TestEnvironment {
         let stderr = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Execution(
-            status: process.terminationStatus, reason: process.terminationReason,
-            stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+            status: process.terminationStatus,
+            reason: process.terminationReason,
+            stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self)
+        )
     }
 
     /// Runs an executable and returns its standard output; throws with its standard error when it fails.
@@ -73,7 +76,8 @@ enum TestEnvironment {
         let execution = try execute(executable, arguments)
         guard execution.status == 0 else {
             throw MissingPrerequisite(
-                "\(executable) \(arguments.joined(separator: " ")) failed: \(execution.stderr)")
+                "\(executable) \(arguments.joined(separator: " ")) failed: \(execution.stderr)"
+            )
         }
         return execution.stdout
     }
@@ -130,7 +134,9 @@ func withFreshDatabase<Result: Sendable>(
 ) async throws -> Result {
     let adminConfiguration = try DatabaseConfiguration(url: try TestEnvironment.databaseURL)
     let admin = PostgresClient(
-        configuration: adminConfiguration.clientConfiguration, backgroundLogger: TestEnvironment.logger)
+        configuration: adminConfiguration.clientConfiguration,
+        backgroundLogger: TestEnvironment.logger
+    )
     let name = "facematrix_test_\(UUID().uuidString.prefix(8).lowercased())"
     return try await withRunningClient(admin) {
         try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))

@@ -45,8 +45,10 @@ struct LabelledPhoto: Sendable, CustomStringConvertible {
         return rows.map { line in
             let columns = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             return LabelledPhoto(
-                path: "\(subset)/\(columns[0])", identity: columns[1],
-                faces: columns.count > 2 ? Int(columns[2]) : nil)
+                path: "\(subset)/\(columns[0])",
+                identity: columns[1],
+                faces: columns.count > 2 ? Int(columns[2]) : nil
+            )
         }
     }
 

@@ -25,7 +25,9 @@ struct TestService {
         database: Database,
         keyLifetime: Duration = RecognitionService.Configuration.defaultEnrollmentKeyLifetime,
         uploadLimit: Int = FaceMatrixServer.uploadLimit(for: ImageLimits()),
-        concurrency: Int = 2, queueLimit: Int = 16, maximumFacesPerPhoto: Int = 10,
+        concurrency: Int = 2,
+        queueLimit: Int = 16,
+        maximumFacesPerPhoto: Int = 10,
         operationTimeout: Duration = .seconds(30)
     ) async throws -> TestService {
         // The whole suite runs in parallel on two cores, where a query can wait several seconds for the CPU; the
@@ -38,11 +40,17 @@ struct TestService {
         settings.enrollmentKeyLifetime = keyLifetime
         settings.maximumFacesPerPhoto = maximumFacesPerPhoto
         let service = RecognitionService(
-            analyzer: pipeline, store: store,
+            analyzer: pipeline,
+            store: store,
             configuration: try settings.serviceConfiguration(calibrated: TestModels.manifest.embedder.thresholds),
-            limiter: AdmissionLimiter(concurrency: concurrency, queueLimit: queueLimit))
+            limiter: AdmissionLimiter(concurrency: concurrency, queueLimit: queueLimit)
+        )
         let router = buildRouter(
-            checks: [], service: service, uploadLimit: uploadLimit, webDirectory: TryItPage.directory())
+            checks: [],
+            service: service,
+            uploadLimit: uploadLimit,
+            webDirectory: TryItPage.directory()
+        )
         return TestService(store: store, service: service, router: router, logger: nil)
     }
 }
@@ -80,7 +88,10 @@ struct MultipartBody {
 extension TestClientProtocol {
     /// Sends a request and returns the status, the decoded JSON body and the headers.
     func send(
-        _ uri: String, method: HTTPRequest.Method = .post, multipart: MultipartBody? = nil, json: [String: Any]? = nil,
+        _ uri: String,
+        method: HTTPRequest.Method = .post,
+        multipart: MultipartBody? = nil,
+        json: [String: Any]? = nil,
         headers: HTTPFields = [:]
     ) async throws -> (status: HTTPResponse.Status, body: [String: Any], headers: HTTPFields) {
         var allHeaders = headers

@@ -24,7 +24,12 @@ struct GeneratedVariantTests {
             return UInt8((weighted + 500) / 1000)
         }
         let jpeg = try Encoders.jpeg(
-            luma, width: photo.width, height: photo.height, pixelFormat: TJPF_GRAY, subsampling: TJSAMP_GRAY)
+            luma,
+            width: photo.width,
+            height: photo.height,
+            pixelFormat: TJPF_GRAY,
+            subsampling: TJSAMP_GRAY
+        )
         let decoded = try decoder.decode(jpeg).image
         let (_, _, gray) = try Encoders.turboDecode(jpeg, pixelFormat: TJPF_GRAY, channels: 1)
         #expect(decoded.width == photo.width && decoded.height == photo.height)
@@ -53,7 +58,12 @@ struct GeneratedVariantTests {
             cmyk.append(UInt8(black))
         }
         let jpeg = try Encoders.jpeg(
-            cmyk, width: photo.width, height: photo.height, pixelFormat: TJPF_CMYK, subsampling: TJSAMP_444)
+            cmyk,
+            width: photo.width,
+            height: photo.height,
+            pixelFormat: TJPF_CMYK,
+            subsampling: TJSAMP_444
+        )
         #expect(try decoder.probe(jpeg).format == .jpeg)
         let decoded = try decoder.decode(jpeg)
         #expect(decoded.image.width == photo.width && decoded.image.height == photo.height)
@@ -70,7 +80,12 @@ struct GeneratedVariantTests {
     func progressiveJPEG() throws {
         let photo = try Self.smallPhoto()
         let progressive = try Encoders.jpeg(
-            photo.pixels, width: photo.width, height: photo.height, pixelFormat: TJPF_RGB, flags: TJFLAG_PROGRESSIVE)
+            photo.pixels,
+            width: photo.width,
+            height: photo.height,
+            pixelFormat: TJPF_RGB,
+            flags: TJFLAG_PROGRESSIVE
+        )
         let baseline = try Encoders.jpeg(photo.pixels, width: photo.width, height: photo.height, pixelFormat: TJPF_RGB)
         let fromProgressive = try decoder.decode(progressive)
         let fromBaseline = try decoder.decode(baseline)
@@ -269,7 +284,8 @@ struct GeneratedVariantTests {
             // Stored 3×2 grid   a b c / d e f   and how each orientation is meant to be viewed.
             (1, 3, "abcdef"), (2, 3, "cbafed"), (3, 3, "fedcba"), (4, 3, "defabc"),
             (5, 2, "adbecf"), (6, 2, "daebfc"), (7, 2, "fcebda"), (8, 2, "cfbead"),
-        ])
+        ]
+    )
     func labelledGrid(orientation: Int, uprightWidth: Int, expected: String) throws {
         let labels = Array("abcdef")
         let stored = labels.flatMap { label -> [UInt8] in
@@ -282,7 +298,8 @@ struct GeneratedVariantTests {
         let decoded = try decoder.decode(png).image
         #expect(decoded.width == uprightWidth && decoded.height == 6 / uprightWidth)
         let seen = String(
-            stride(from: 0, to: decoded.pixels.count, by: 3).map { Character(UnicodeScalar(decoded.pixels[$0])) })
+            stride(from: 0, to: decoded.pixels.count, by: 3).map { Character(UnicodeScalar(decoded.pixels[$0])) }
+        )
         #expect(seen == expected)
     }
 

@@ -86,7 +86,8 @@ struct MalformedInputTests {
         let bytes = Encoders.pngHeaderOnly(width: 100_000, height: 100_000)
         #expect(decodeError(bytes) == .tooManyPixels(width: 100_000, height: 100_000, limit: 40_000_000))
         #expect(
-            try decoder.probe(bytes) == ImageHeader(format: .png, width: 100_000, height: 100_000, exifOrientation: 1))
+            try decoder.probe(bytes) == ImageHeader(format: .png, width: 100_000, height: 100_000, exifOrientation: 1)
+        )
         // One side alone over the budget trips libspng's own limit; the error must still carry the header's size.
         let wide = Encoders.pngHeaderOnly(width: 50_000_000, height: 1)
         #expect(decodeError(wide) == .tooManyPixels(width: 50_000_000, height: 1, limit: 40_000_000))

@@ -63,8 +63,13 @@ struct PhoneFormatTests {
         let photo = try Self.smallPhoto()
         let stored = ImageMath.stored(fromUpright: photo, orientation: orientation)
         let webp = try Encoders.webp(
-            stored.pixels, width: stored.width, height: stored.height, channels: 3, lossless: true,
-            exifTIFF: Encoders.tiffWithOrientation(UInt16(orientation), bigEndian: orientation == 8))
+            stored.pixels,
+            width: stored.width,
+            height: stored.height,
+            channels: 3,
+            lossless: true,
+            exifTIFF: Encoders.tiffWithOrientation(UInt16(orientation), bigEndian: orientation == 8)
+        )
         #expect(try decoder.probe(webp).exifOrientation == orientation)
         let decoded = try decoder.decode(webp)
         #expect(decoded.exifOrientation == orientation)
@@ -87,7 +92,12 @@ struct PhoneFormatTests {
         let photo = try Self.smallPhoto()
         let stored = ImageMath.stored(fromUpright: photo, orientation: orientation)
         let heic = try Encoders.heif(
-            stored.pixels, width: stored.width, height: stored.height, channels: 3, orientation: orientation)
+            stored.pixels,
+            width: stored.width,
+            height: stored.height,
+            channels: 3,
+            orientation: orientation
+        )
         // The header already reports the size as displayed.
         let header = try decoder.probe(heic)
         #expect(header.width == photo.width && header.height == photo.height)
@@ -110,7 +120,12 @@ struct PhoneFormatTests {
     func avif() throws {
         let photo = try Self.smallPhoto()
         let avif = try Encoders.heif(
-            photo.pixels, width: photo.width, height: photo.height, channels: 3, compression: heif_compression_AV1)
+            photo.pixels,
+            width: photo.width,
+            height: photo.height,
+            channels: 3,
+            compression: heif_compression_AV1
+        )
         #expect(avif.withUnsafeBytes { ImageDecoder.format(of: $0) } == .heif)
         #expect(ImageMath.meanAbsoluteDifference(try decoder.decode(avif).image, photo) < 5)
     }
@@ -133,7 +148,8 @@ struct PhoneFormatTests {
         "Every truncation and a flipped byte anywhere give a typed error, never a crash",
         arguments: [
             ImageFormat.webp, .heif,
-        ])
+        ]
+    )
     func damagedFiles(format: ImageFormat) throws {
         let photo = try Self.smallPhoto()
         let bytes =
@@ -149,7 +165,9 @@ struct PhoneFormatTests {
         for _ in 0..<200 {
             var damaged = bytes
             damaged[Int.random(in: 0..<damaged.count, using: &generator)] ^= UInt8.random(
-                in: 1...255, using: &generator)
+                in: 1...255,
+                using: &generator
+            )
             // A flipped byte inside the compressed data may still decode; the point is that nothing traps.
             _ = try? decoder.decode(damaged)
         }

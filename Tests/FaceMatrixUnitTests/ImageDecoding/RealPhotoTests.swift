@@ -14,7 +14,8 @@ struct RealPhotoTests {
             ("face_recognition/examples/obama-1080p.jpg", 1920, 1080),
             ("face_recognition/examples/two_people.jpg", 1126, 661),
             ("lfw/images/Hal_Sutton/Hal_Sutton_0001.jpg", 250, 250),
-        ])
+        ]
+    )
     func jpegDimensions(path: String, width: Int, height: Int) throws {
         let bytes = try TestData.bytes(path)
         let decoded = try decoder.decode(bytes)
@@ -70,7 +71,8 @@ struct RealPhotoTests {
             (nil, 1920, 1080, 1.0), (2000, 1920, 1080, 1.0), (1920, 1920, 1080, 1.0), (1000, 1920, 1080, 1.0),
             (960, 960, 540, 0.5), (500, 960, 540, 0.5), (480, 480, 270, 0.25), (400, 480, 270, 0.25),
             (240, 240, 135, 0.125), (10, 240, 135, 0.125),
-        ] as [(Int?, Int, Int, Double)])
+        ] as [(Int?, Int, Int, Double)]
+    )
     func dctScaleChoice(maxWorkingSide: Int?, width: Int, height: Int, scale: Double) throws {
         let bytes = try TestData.bytes("face_recognition/examples/obama-1080p.jpg")
         let decoded = try decoder.decode(bytes, maxWorkingSide: maxWorkingSide)

@@ -11,15 +11,28 @@ import ONNXRuntime
 /// The measurements: the pipeline per stage, the networks alone (replayed), and images per second with 1 and 2 callers.
 extension PipelineBenchmark {
     func measure(
-        photos: [[UInt8]], portrait: [UInt8], models: FaceModels, settings: PipelineSettings, intraOpThreads: Int
+        photos: [[UInt8]],
+        portrait: [UInt8],
+        models: FaceModels,
+        settings: PipelineSettings,
+        intraOpThreads: Int
     ) async throws -> ConfigurationResult {
         let environment = try ONNXRuntimeEnvironment.shared()
         let options = SessionOptions(intraOpThreads: intraOpThreads)
         let backend = RecordingBackend(
             wrapping: try ONNXRuntimeBackend(
-                environment: environment, models: models.paths, options: options, concurrentRuns: 2))
+                environment: environment,
+                models: models.paths,
+                options: options,
+                concurrentRuns: 2
+            )
+        )
         let pipeline = try FaceAnalysisPipeline(
-            models: models, backend: backend, imageLimits: settings.imageLimits, detection: settings.detection)
+            models: models,
+            backend: backend,
+            imageLimits: settings.imageLimits,
+            detection: settings.detection
+        )
         let sessions = try models.paths.mapValues {
             try ONNXRuntimeSession(environment: environment, modelPath: $0, options: options)
         }
@@ -54,11 +67,16 @@ extension PipelineBenchmark {
             portraitNetwork.append(try replay(backend.takeCalls(), on: sessions))
         }
         return ConfigurationResult(
-            intraOpThreads: intraOpThreads, stagesMs: stages.mapValues(Distribution.init),
-            endToEndMsTotal: endToEnd, pureNetworkMsTotal: pureNetwork,
+            intraOpThreads: intraOpThreads,
+            stagesMs: stages.mapValues(Distribution.init),
+            endToEndMsTotal: endToEnd,
+            pureNetworkMsTotal: pureNetwork,
             endToEndOverPureNetwork: endToEnd / pureNetwork,
-            imagesPerSecond1Caller: oneCaller, imagesPerSecond2Callers: twoCallers,
-            portrait640x480: Distribution(portraitTimes), portraitPureNetwork: Distribution(portraitNetwork))
+            imagesPerSecond1Caller: oneCaller,
+            imagesPerSecond2Callers: twoCallers,
+            portrait640x480: Distribution(portraitTimes),
+            portraitPureNetwork: Distribution(portraitNetwork)
+        )
     }
 
     /// Runs the recorded calls one after the other directly on ONNX Runtime sessions; returns the milliseconds.

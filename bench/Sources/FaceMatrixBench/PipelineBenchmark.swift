@@ -13,7 +13,9 @@ import ONNXRuntime
 @main
 struct PipelineBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "facematrix-bench", abstract: "Benchmark the face pipeline and write bench/results/.")
+        commandName: "facematrix-bench",
+        abstract: "Benchmark the face pipeline and write bench/results/."
+    )
 
     @Option(help: "The shared face photos.") var testdata = "../shared/testdata/faces"
     @Option(help: "Converted models (default: the model cache).") var models: String?
@@ -54,15 +56,23 @@ struct PipelineBenchmark: AsyncParsableCommand {
             print("measuring with \(intraOpThreads) intra-op thread(s)…")
             results.append(
                 try await measure(
-                    photos: photos, portrait: portrait, models: faceModels, settings: settings,
-                    intraOpThreads: intraOpThreads))
+                    photos: photos,
+                    portrait: portrait,
+                    models: faceModels,
+                    settings: settings,
+                    intraOpThreads: intraOpThreads
+                )
+            )
         }
         let pixels = try photos.map { try ImageDecoder().probe($0) }.map { Double($0.width * $0.height) }
         let report = Report(
             command: (["make bench-pipeline:"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
             date: ISO8601DateFormatter().string(from: Date()),
-            machine: .current(), photos: photos.count,
-            photoPixelsMean: pixels.reduce(0, +) / Double(pixels.count), configurations: results)
+            machine: .current(),
+            photos: photos.count,
+            photoPixelsMean: pixels.reduce(0, +) / Double(pixels.count),
+            configurations: results
+        )
         try write(report)
     }
 

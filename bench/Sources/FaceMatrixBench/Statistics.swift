@@ -43,8 +43,10 @@ struct MachineDescription: Codable {
             (try? String(contentsOfFile: "/proc/sys/kernel/osrelease", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
         return MachineDescription(
-            cpu: model, cores: ProcessInfo.processInfo.activeProcessorCount,
+            cpu: model,
+            cores: ProcessInfo.processInfo.activeProcessorCount,
             memoryGiB: (Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824 * 10).rounded() / 10,
-            kernel: kernel)
+            kernel: kernel
+        )
     }
 }
