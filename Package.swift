@@ -180,7 +180,9 @@ let package = Package(
         // Helpers shared by the test targets: the shared photos, encoders that build test images at run time.
         .target(
             name: "FaceMatrixTestSupport",
-            dependencies: ["CImageCodecs", "ImageDecoding", "FaceMatrixCore"],
+            dependencies: [
+                "CImageCodecs", "ImageDecoding", "FaceMatrixCore", .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strictSwift
         ),
 
@@ -204,6 +206,7 @@ let package = Package(
                 "FacePipeline", "FaceInference", "ImageDecoding", "CImageCodecs", "FaceMatrixTestSupport",
                 "Recognition", "FaceMatrixEvaluation",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

@@ -1,4 +1,3 @@
-import FaceMatrixServer
 import Foundation
 import Yams
 
@@ -6,25 +5,31 @@ import Yams
 /// JSON Schema the document uses: type (also as a list, with "null"), required, properties, items, enum, const,
 /// pattern, oneOf, allOf, additionalProperties and $ref; and the response headers it declares as required.
 /// Immutable after `init`, and the parsed YAML holds only value types, so sharing it between tasks is safe.
-struct OpenAPIContract: @unchecked Sendable {
-    let document: [String: Any]
+public struct OpenAPIContract: @unchecked Sendable {
+    /// The parsed document.
+    public let document: [String: Any]
 
-    init(yaml: String) throws {
+    /// Parses the document.
+    ///
+    /// - Throws: Yams' error for malformed YAML, `ContractViolation` when it is not a mapping.
+    public init(yaml: String) throws {
         guard let document = try Yams.load(yaml: yaml) as? [String: Any] else {
             throw ContractViolation("the document is not a YAML mapping")
         }
         self.document = document
     }
 
-    var paths: [String: Any] { document["paths"] as? [String: Any] ?? [:] }
+    /// The `paths` object.
+    public var paths: [String: Any] { document["paths"] as? [String: Any] ?? [:] }
 
-    func operation(path: String, method: String) -> [String: Any]? {
+    /// The operation object of `method` on `path`, if documented.
+    public func operation(path: String, method: String) -> [String: Any]? {
         (paths[path] as? [String: Any])?[method.lowercased()] as? [String: Any]
     }
 
     /// Checks a response body, and the headers when given (names in lower case), against what the document
     /// promises for this path, method and status.
-    func validate(path: String, method: String, status: Int, body: Any, headers: [String: String]? = nil) throws {
+    public func validate(path: String, method: String, status: Int, body: Any, headers: [String: String]? = nil) throws {
         guard let operation = operation(path: path, method: method) else {
             throw ContractViolation("\(method) \(path) is not documented")
         }
@@ -51,7 +56,10 @@ struct OpenAPIContract: @unchecked Sendable {
         try check(body, against: schema, at: "\(method) \(path) \(status)")
     }
 
-    func resolve(_ reference: String) throws -> [String: Any] {
+    /// The schema a `#/...` reference points at.
+    ///
+    /// - Throws: `ContractViolation` when it does not resolve.
+    public func resolve(_ reference: String) throws -> [String: Any] {
         var node: Any = document
         for key in reference.dropFirst(2).split(separator: "/") {
             guard let next = (node as? [String: Any])?[String(key)] else {
@@ -63,7 +71,10 @@ struct OpenAPIContract: @unchecked Sendable {
         return schema
     }
 
-    func check(_ value: Any, against schema: [String: Any], at location: String) throws {
+    /// Checks a JSON value against a schema.
+    ///
+    /// - Throws: `ContractViolation` naming the first deviation and where it is.
+    public func check(_ value: Any, against schema: [String: Any], at location: String) throws {
         if let reference = schema["$ref"] as? String {
             return try check(value, against: try resolve(reference), at: location)
         }
@@ -118,18 +129,19 @@ struct OpenAPIContract: @unchecked Sendable {
     }
 
     /// Whether the pattern is found in the string (JSON Schema patterns are not anchored by themselves).
-    static func matches(_ string: String, pattern: String) -> Bool {
+    public static func matches(_ string: String, pattern: String) -> Bool {
         guard let expression = try? NSRegularExpression(pattern: pattern) else { return false }
         let range = NSRange(string.startIndex..., in: string)
         return expression.firstMatch(in: string, range: range) != nil
     }
 
     /// The schema of a component, e.g. `schema("Name")`.
-    func schema(_ name: String) throws -> [String: Any] {
+    public func schema(_ name: String) throws -> [String: Any] {
         try resolve("#/components/schemas/\(name)")
     }
 
-    static func value(_ value: Any, hasType type: String) -> Bool {
+    /// Whether a JSON value is of a JSON Schema type.
+    public static func value(_ value: Any, hasType type: String) -> Bool {
         switch type {
         case "null": return value is NSNull
         case "object": return value is [String: Any]
@@ -145,7 +157,10 @@ struct OpenAPIContract: @unchecked Sendable {
     }
 }
 
-struct ContractViolation: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+/// A response that the document does not allow, or a document the checker cannot read.
+public struct ContractViolation: Error, CustomStringConvertible {
+    /// What deviates, and where.
+    public let description: String
+    /// - Parameter description: what deviates, and where.
+    public init(_ description: String) { self.description = description }
 }
