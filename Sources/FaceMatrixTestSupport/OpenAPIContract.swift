@@ -29,7 +29,8 @@ public struct OpenAPIContract: @unchecked Sendable {
 
     /// Checks a response body, and the headers when given (names in lower case), against what the document
     /// promises for this path, method and status.
-    public func validate(path: String, method: String, status: Int, body: Any, headers: [String: String]? = nil) throws {
+    public func validate(path: String, method: String, status: Int, body: Any, headers: [String: String]? = nil) throws
+    {
         guard let operation = operation(path: path, method: method) else {
             throw ContractViolation("\(method) \(path) is not documented")
         }
@@ -81,11 +82,6 @@ public struct OpenAPIContract: @unchecked Sendable {
         for part in schema["allOf"] as? [[String: Any]] ?? [] {
             try check(value, against: part, at: location)
         }
-        if let pattern = schema["pattern"] as? String, let string = value as? String {
-            guard Self.matches(string, pattern: pattern) else {
-                throw ContractViolation("\(location): '\(string)' does not match \(pattern)")
-            }
-        }
         if let alternatives = schema["oneOf"] as? [[String: Any]] {
             let matches = alternatives.filter { (try? check(value, against: $0, at: location)) != nil }
             guard matches.count == 1 else {
@@ -93,37 +89,48 @@ public struct OpenAPIContract: @unchecked Sendable {
             }
             return
         }
-        if let types = schema["type"].map({ $0 as? [String] ?? [$0 as? String ?? ""] }) {
-            guard types.contains(where: { Self.value(value, hasType: $0) }) else {
-                throw ContractViolation("\(location): \(value) is not of type \(types)")
-            }
-        }
-        if let constant = schema["const"] {
-            guard "\(constant)" == "\(value)" else { throw ContractViolation("\(location): expected \(constant)") }
-        }
-        if let allowed = schema["enum"] as? [Any] {
-            guard allowed.contains(where: { "\($0)" == "\(value)" }) else {
-                throw ContractViolation("\(location): \(value) is not one of \(allowed)")
-            }
-        }
-        if let object = value as? [String: Any] {
-            let properties = schema["properties"] as? [String: Any] ?? [:]
-            for key in schema["required"] as? [String] ?? [] where object[key] == nil {
-                throw ContractViolation("\(location): required property '\(key)' is missing")
-            }
-            for (key, member) in object {
-                if let propertySchema = properties[key] as? [String: Any] {
-                    try check(member, against: propertySchema, at: "\(location).\(key)")
-                } else if let additional = schema["additionalProperties"] as? [String: Any] {
-                    try check(member, against: additional, at: "\(location).\(key)")
-                } else if schema["type"] as? String == "object" && !properties.isEmpty {
-                    throw ContractViolation("\(location): property '\(key)' is not documented")
-                }
-            }
-        }
+        try checkScalar(value, against: schema, at: location)
+        if let object = value as? [String: Any] { try checkObject(object, against: schema, at: location) }
         if let array = value as? [Any], let items = schema["items"] as? [String: Any] {
             for (index, element) in array.enumerated() {
                 try check(element, against: items, at: "\(location)[\(index)]")
+            }
+        }
+    }
+
+    /// The keywords about the value itself: type, pattern, const, enum.
+    private func checkScalar(_ value: Any, against schema: [String: Any], at location: String) throws {
+        if let types = schema["type"].map({ $0 as? [String] ?? [$0 as? String ?? ""] }),
+            !types.contains(where: { Self.value(value, hasType: $0) })
+        {
+            throw ContractViolation("\(location): \(value) is not of type \(types)")
+        }
+        if let pattern = schema["pattern"] as? String, let string = value as? String,
+            !Self.matches(string, pattern: pattern)
+        {
+            throw ContractViolation("\(location): '\(string)' does not match \(pattern)")
+        }
+        if let constant = schema["const"], "\(constant)" != "\(value)" {
+            throw ContractViolation("\(location): expected \(constant)")
+        }
+        if let allowed = schema["enum"] as? [Any], !allowed.contains(where: { "\($0)" == "\(value)" }) {
+            throw ContractViolation("\(location): \(value) is not one of \(allowed)")
+        }
+    }
+
+    /// The keywords about an object's members: required, properties, additionalProperties.
+    private func checkObject(_ object: [String: Any], against schema: [String: Any], at location: String) throws {
+        let properties = schema["properties"] as? [String: Any] ?? [:]
+        for key in schema["required"] as? [String] ?? [] where object[key] == nil {
+            throw ContractViolation("\(location): required property '\(key)' is missing")
+        }
+        for (key, member) in object {
+            if let propertySchema = properties[key] as? [String: Any] {
+                try check(member, against: propertySchema, at: "\(location).\(key)")
+            } else if let additional = schema["additionalProperties"] as? [String: Any] {
+                try check(member, against: additional, at: "\(location).\(key)")
+            } else if schema["type"] as? String == "object" && !properties.isEmpty {
+                throw ContractViolation("\(location): property '\(key)' is not documented")
             }
         }
     }
