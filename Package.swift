@@ -8,7 +8,7 @@ let strictSwift: [SwiftSetting] = [
 
 /// The pixel loops (pyramids, crops, warps) run 50–100× slower unoptimised, which would make every test that
 /// looks at real photos crawl; the modules that hold them are optimised in debug builds too.
-let optimisedEvenInDebug: [SwiftSetting] = strictSwift + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+let optimizedEvenInDebug: [SwiftSetting] = strictSwift + [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
     name: "FaceMatrix",
@@ -40,7 +40,7 @@ let package = Package(
         .systemLibrary(name: "CONNXRuntime", path: "Sources/CONNXRuntime", pkgConfig: "libonnxruntime"),
         .target(name: "ONNXRuntime", dependencies: ["CONNXRuntime", "FaceMatrixCore"], swiftSettings: strictSwift),
 
-        // The inference seam: a backend protocol, ONNX Runtime in-process (Triton later).
+        // The inference seam: a backend protocol, ONNX Runtime in-process.
         .target(
             name: "FaceInference",
             dependencies: [
@@ -50,9 +50,9 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
-        // JPEG (libjpeg-turbo), PNG (libspng) and EXIF (libexif) decoding.
+        // JPEG (libjpeg-turbo), PNG (libspng), WebP (libwebp), HEIF (libheif) and EXIF (libexif) decoding.
         .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs"),
-        .target(name: "ImageDecoding", dependencies: ["CImageCodecs"], swiftSettings: optimisedEvenInDebug),
+        .target(name: "ImageDecoding", dependencies: ["CImageCodecs"], swiftSettings: optimizedEvenInDebug),
 
         // decode → detect (MTCNN) → align → embed.
         .target(
@@ -61,11 +61,11 @@ let package = Package(
                 "FaceMatrixCore", "FaceInference", "ImageDecoding",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            swiftSettings: optimisedEvenInDebug
+            swiftSettings: optimizedEvenInDebug
         ),
 
         // Accuracy on LFW and calibration of the decision thresholds.
-        .target(name: "FaceMatrixEvaluation", dependencies: ["FaceMatrixCore"], swiftSettings: optimisedEvenInDebug),
+        .target(name: "FaceMatrixEvaluation", dependencies: ["FaceMatrixCore"], swiftSettings: optimizedEvenInDebug),
 
         // Settings read from the environment that the CLI tools and the bench share with the service (no server).
         .target(
@@ -77,7 +77,7 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
-        // PostgreSQL + pgvector: connection, migrations, the face store.
+        // PostgreSQL + pgvector: connection, migrations, the face repository (and its in-memory twin).
         .target(
             name: "FaceStore",
             dependencies: [
@@ -89,7 +89,7 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
-        // The use cases: recognise, enrol, add a face, look up and erase users.
+        // The use cases: recognize, enroll, verify, add a face, look up and erase users.
         .target(
             name: "Recognition",
             dependencies: [
@@ -99,11 +99,11 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
-        // HTTP API (Hummingbird), configuration, health, metrics.
+        // HTTP API (Hummingbird): routes, the error contract, API keys, health, metrics, the try-it page.
         .target(
             name: "FaceMatrixServer",
             dependencies: [
-                "FaceMatrixCore", "FaceStore", "ONNXRuntime", "FaceInference", "FacePipeline", "ImageDecoding",
+                "FaceMatrixCore", "FaceStore", "ONNXRuntime", "FacePipeline", "ImageDecoding",
                 "Recognition", "FaceMatrixHTTP", "FaceMatrixConfiguration",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -111,7 +111,6 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

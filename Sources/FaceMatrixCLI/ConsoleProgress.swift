@@ -1,11 +1,4 @@
-import ArgumentParser
-import Crypto
-import FaceMatrixCore
-import FaceMatrixServer
-import FacePipeline
 import Foundation
-import Logging
-import Recognition
 import Synchronization
 
 /// Set by Ctrl-C or SIGTERM: no new photo is started, those in flight finish and are journaled. A second signal

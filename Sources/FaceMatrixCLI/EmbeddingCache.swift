@@ -1,11 +1,8 @@
-import ArgumentParser
 import Crypto
 import FaceMatrixConfiguration
-import FaceMatrixCore
 import FaceMatrixEvaluation
 import FacePipeline
 import Foundation
-import ONNXRuntime
 
 /// Embeddings and quality of a folder's photos, kept between runs. The file name is a hash of everything that
 /// changes them: the folder, the models' checksums, the embedder's name and version and the pipeline settings.
@@ -13,7 +10,7 @@ enum EmbeddingCache {
     static var defaultDirectory: String { "\(PipelineSettings.cacheDirectory())/evaluations" }
 
     /// - Parameter models: the models the pipeline was built from; their manifests' checksums are the key.
-    static func file(directory: String, dataset: LabelledDataset, settings: PipelineSettings, models: FaceModels)
+    static func file(directory: String, dataset: LabeledDataset, settings: PipelineSettings, models: FaceModels)
         throws -> URL
     {
         let checksums = (models.detector.files + models.embedder.files).map(\.sha256).sorted()
@@ -42,14 +39,14 @@ enum EmbeddingCache {
     }
 
     /// Cached photos with the identities and folds `labels.csv` gives them now (the cache keys files, not labels).
-    static func relabelled(_ photos: [EmbeddedPhoto], by dataset: LabelledDataset) -> [EmbeddedPhoto] {
+    static func relabeled(_ photos: [EmbeddedPhoto], by dataset: LabeledDataset) -> [EmbeddedPhoto] {
         let labels = Dictionary(dataset.photos.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         return photos.compactMap { photo in
             guard let label = labels[photo.path] else { return nil }
-            var relabelled = photo
-            relabelled.identity = label.identity
-            relabelled.fold = label.fold
-            return relabelled
+            var relabeled = photo
+            relabeled.identity = label.identity
+            relabeled.fold = label.fold
+            return relabeled
         }
     }
 

@@ -1,11 +1,7 @@
-import ArgumentParser
-import Crypto
-import FaceMatrixConfiguration
 import FaceMatrixCore
 import FaceMatrixEvaluation
 import FacePipeline
 import Foundation
-import ONNXRuntime
 
 /// Embedding every photo of the folder, a few at a time, with a progress bar.
 extension EvaluateCommand {
@@ -16,7 +12,7 @@ extension EvaluateCommand {
         case noFace = "without a face"
     }
 
-    func embedAll(_ dataset: LabelledDataset, with pipeline: FaceAnalysisPipeline, into cacheFile: URL) async throws
+    func embedAll(_ dataset: LabeledDataset, with pipeline: FaceAnalysisPipeline, into cacheFile: URL) async throws
         -> [EmbeddedPhoto]
     {
         var photos: [EmbeddedPhoto] = []
@@ -54,7 +50,7 @@ extension EvaluateCommand {
         let kind: Miss
     }
 
-    static func embed(_ photo: LabelledDataset.Photo, in dataset: LabelledDataset, with pipeline: FaceAnalysisPipeline)
+    static func embed(_ photo: LabeledDataset.Photo, in dataset: LabeledDataset, with pipeline: FaceAnalysisPipeline)
         async
         -> Result<EmbeddedPhoto, MissError>
     {

@@ -64,7 +64,7 @@ struct EvaluateCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let dataset = try LabelledDataset(root: URL(fileURLWithPath: folder))
+            let dataset = try LabeledDataset(root: URL(fileURLWithPath: folder))
             guard !dataset.photos.isEmpty else { throw CommandFailure("\(folder)/labels.csv lists no photos") }
             for problem in dataset.skippedRows.prefix(5) { printError("skipped \(problem)") }
             let settings = try options.settings(intraOpThreads: 1)
@@ -76,7 +76,7 @@ struct EvaluateCommand: AsyncParsableCommand {
                 settings: settings,
                 models: models
             )
-            var photos = try EmbeddingCache.load(cacheFile).map { EmbeddingCache.relabelled($0, by: dataset) }
+            var photos = try EmbeddingCache.load(cacheFile).map { EmbeddingCache.relabeled($0, by: dataset) }
             if photos == nil { photos = try await embedAll(dataset, with: pipeline, into: cacheFile) }
 
             var evaluationOptions = AccuracyEvaluation.Options()

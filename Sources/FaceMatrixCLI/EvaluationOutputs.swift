@@ -1,11 +1,6 @@
-import ArgumentParser
-import Crypto
-import FaceMatrixConfiguration
 import FaceMatrixCore
 import FaceMatrixEvaluation
-import FacePipeline
 import Foundation
-import ONNXRuntime
 
 /// The file `make models` copies thresholds from (tools/calibration/<model>.json).
 struct CalibrationFile: Encodable {

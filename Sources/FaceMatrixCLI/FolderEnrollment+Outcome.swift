@@ -1,12 +1,4 @@
-import ArgumentParser
-import Crypto
-import FaceMatrixCore
-import FaceMatrixServer
-import FacePipeline
 import Foundation
-import Logging
-import Recognition
-import Synchronization
 
 extension FolderEnrollment {
     struct Outcome: Sendable {

@@ -1,12 +1,6 @@
-import ArgumentParser
-import Crypto
 import FaceMatrixCore
-import FaceMatrixServer
-import FacePipeline
 import Foundation
-import Logging
 import Recognition
-import Synchronization
 
 /// Enrols a folder person by person, several people at a time, each person's photos in order.
 struct FolderEnrollment: Sendable {

@@ -1,11 +1,4 @@
-import ArgumentParser
-import Crypto
-import FaceMatrixConfiguration
-import FaceMatrixCore
-import FaceMatrixEvaluation
-import FacePipeline
 import Foundation
-import ONNXRuntime
 
 /// A one-line progress bar with an estimate of the time left, on standard error. When standard error is not a
 /// terminal (a log file, CI), a line every 10 % instead.

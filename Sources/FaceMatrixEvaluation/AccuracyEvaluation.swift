@@ -39,7 +39,7 @@ public struct AccuracyEvaluation: Sendable {
     }
 
     /// The labelled folder evaluated.
-    public let dataset: LabelledDataset
+    public let dataset: LabeledDataset
     /// The embedded main faces, in path order.
     public let photos: [EmbeddedPhoto]
     /// What to measure, and at which operating points.
@@ -51,7 +51,7 @@ public struct AccuracyEvaluation: Sendable {
     ///   - dataset: The labelled folder the photos come from.
     ///   - photos: The main face of every photo that has one, from the service's own pipeline.
     ///   - options: What to measure.
-    public init(dataset: LabelledDataset, photos: [EmbeddedPhoto], options: Options = Options()) {
+    public init(dataset: LabeledDataset, photos: [EmbeddedPhoto], options: Options = Options()) {
         self.dataset = dataset
         self.photos = photos.sorted { $0.path < $1.path }
         self.options = options

@@ -52,20 +52,20 @@ public struct VerificationScores: Sendable {
     /// The threshold with the highest accuracy, placed midway between the two scores it separates. One sweep
     /// over the sorted scores, so millions of pairs cost a sort. 0 when there are no scores.
     public func bestAccuracyThreshold() -> Double {
-        let labelled = (genuine.map { ($0, true) } + impostor.map { ($0, false) }).sorted { $0.0 < $1.0 }
-        guard let lowest = labelled.first?.0 else { return 0 }
+        let labeled = (genuine.map { ($0, true) } + impostor.map { ($0, false) }).sorted { $0.0 < $1.0 }
+        guard let lowest = labeled.first?.0 else { return 0 }
         // Threshold below every score: every genuine pair accepted, every impostor accepted.
         var correct = genuine.count
         var best = (threshold: lowest, correct: correct)
         var index = 0
-        while index < labelled.count {
-            let score = labelled[index].0
-            while index < labelled.count && labelled[index].0 == score {
-                correct += labelled[index].1 ? -1 : 1
+        while index < labeled.count {
+            let score = labeled[index].0
+            while index < labeled.count && labeled[index].0 == score {
+                correct += labeled[index].1 ? -1 : 1
                 index += 1
             }
-            guard index < labelled.count else { break }
-            if correct > best.correct { best = ((score + labelled[index].0) / 2, correct) }
+            guard index < labeled.count else { break }
+            if correct > best.correct { best = ((score + labeled[index].0) / 2, correct) }
         }
         return best.threshold
     }

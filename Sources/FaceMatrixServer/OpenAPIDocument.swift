@@ -307,7 +307,9 @@ public enum OpenAPIDocument {
                 application/json:
                   schema: {allOf: [{$ref: "#/components/schemas/Error"}, {properties: {error_code: {const: 608}}}]}
             TooLarge:
-              description: 603 the body exceeds the byte limit, or the image the pixel limit
+              description: >-
+                603 the body exceeds the byte limit (the photo limit plus 1 MiB; 64 KiB for a JSON body), or the
+                image the pixel limit
               headers: {X-Request-ID: {$ref: "#/components/headers/RequestID"}}
               content:
                 application/json:

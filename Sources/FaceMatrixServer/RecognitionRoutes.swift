@@ -8,11 +8,18 @@ struct RecognitionRoutes: Sendable {
     let service: RecognitionService
     /// Upload limit for a whole multipart body: the image limit plus room for the other fields.
     let uploadLimit: Int
+    /// The longest a request body may take to arrive.
+    var bodyDeadline = RequestFields.bodyDeadline
     /// JSON bodies never carry images, so they are kept small.
     static let jsonLimit = 64 * 1024
 
     private func readFields(of request: Request) async throws -> RequestFields {
-        try await RequestFields.read(request, byteLimit: uploadLimit, jsonLimit: Self.jsonLimit)
+        try await RequestFields.read(
+            request,
+            byteLimit: uploadLimit,
+            jsonLimit: Self.jsonLimit,
+            deadline: bodyDeadline
+        )
     }
 
     func register(on router: Router<AppRequestContext>) {
@@ -46,8 +53,9 @@ struct RecognitionRoutes: Sendable {
         let fields: RequestFields
         do {
             fields = try await readFields(of: request)
-        } catch FaceMatrixError.validationFailed(field: "body", _) {
-            // Without a readable multipart body there is no image to look at.
+        } catch FaceMatrixError.validationFailed(field: "body", let reason) where reason.contains("multipart") {
+            // Without a readable multipart body there is no image to look at. A body that is cut off or too slow
+            // stays what it is (605), as on every other route.
             throw FaceMatrixError.invalidImage("the multipart body is malformed or has no 'image' field")
         }
         guard !fields.isJSON else {

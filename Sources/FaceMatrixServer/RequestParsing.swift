@@ -1,5 +1,5 @@
 import FaceMatrixCore
-import FaceMatrixHTTP
+public import FaceMatrixHTTP
 import Foundation
 import Hummingbird
 import NIOCore
@@ -9,7 +9,9 @@ import Recognition
 extension RequestFields {
     /// Reads the body, refusing it while it streams in once it passes `byteLimit` (`jsonLimit` for JSON, which
     /// never carries an image): a 413 before it is buffered.
-    static func read(_ request: Request, byteLimit: Int, jsonLimit: Int) async throws -> RequestFields {
+    static func read(_ request: Request, byteLimit: Int, jsonLimit: Int, deadline: Duration = bodyDeadline)
+        async throws -> RequestFields
+    {
         let contentType = request.headers[.contentType] ?? ""
         let mediaType = contentType.split(separator: ";").first.map {
             $0.trimmingCharacters(in: .whitespaces).lowercased()
@@ -19,9 +21,15 @@ extension RequestFields {
             guard let boundary = parameter("boundary", in: contentType) else {
                 throw FaceMatrixError.validationFailed(field: "body", reason: "multipart/form-data without a boundary")
             }
-            return try multipart(try await collect(request, byteLimit: byteLimit), boundary: boundary)
+            return try multipart(
+                try await collect(request, byteLimit: byteLimit, deadline: deadline),
+                boundary: boundary
+            )
         case "application/json":
-            return try json(try await collect(request, byteLimit: min(byteLimit, jsonLimit)), fields: jsonMembers)
+            return try json(
+                try await collect(request, byteLimit: min(byteLimit, jsonLimit), deadline: deadline),
+                fields: jsonMembers
+            )
         default:
             throw FaceMatrixError.unsupportedMediaType(
                 "send multipart/form-data or application/json, not \(mediaType.map { "'\($0)'" } ?? "an empty type")"
@@ -35,7 +43,7 @@ extension RequestFields {
     /// The longest a body may take to arrive. The connection's idle timeout ends an upload that stops; this ends
     /// one that trickles (a byte every few seconds would reset the idle timer for ever). Two minutes carry the
     /// largest photo at about 700 kbit/s, a poor mobile connection.
-    static let bodyDeadline: Duration = .seconds(120)
+    public static let bodyDeadline: Duration = .seconds(120)
 
     /// The whole body; over the limit → 413 (Hummingbird's error, translated by ErrorMiddleware). A body that ends
     /// before its declared length (the client hung up mid-upload) or takes longer than `deadline` to arrive is the

@@ -1,4 +1,5 @@
 import FaceMatrixCore
+public import FaceMatrixHTTP
 import FacePipeline
 import FaceStore
 public import Hummingbird
@@ -25,6 +26,7 @@ public func uploadLimit(for limits: ImageLimits) -> Int {
 ///   - service: the recognition API; nil serves health and the document only.
 ///   - metrics: served at `/metrics`; nil when a port of their own serves them, or nothing does.
 ///   - uploadLimit: the largest body, in bytes; beyond it 413.
+///   - bodyDeadline: the longest a body may take to arrive; beyond it 400/605.
 ///   - webDirectory: the try-it page's folder; nil serves no page.
 ///   - authenticator: checks API keys under `/api/`; nil leaves the API open.
 public func buildRouter(
@@ -32,6 +34,7 @@ public func buildRouter(
     service: RecognitionService? = nil,
     metrics: PrometheusCollectorRegistry? = nil,
     uploadLimit: Int = uploadLimit(for: ImageLimits()),
+    bodyDeadline: Duration = RequestFields.bodyDeadline,
     webDirectory: String? = nil,
     authenticator: APIKeyAuthenticator? = nil
 ) -> Router<AppRequestContext> {
@@ -66,7 +69,7 @@ public func buildRouter(
         router.get("/metrics") { _, _ in metricsResponse(metrics) }
     }
     if let service {
-        RecognitionRoutes(service: service, uploadLimit: uploadLimit).register(on: router)
+        RecognitionRoutes(service: service, uploadLimit: uploadLimit, bodyDeadline: bodyDeadline).register(on: router)
     }
     routes.record(router)
     return router

@@ -46,9 +46,9 @@ public enum FaceQualityEstimator {
         let width = face.width
         let height = face.height
         guard width > 2, height > 2 else { return 0 }
-        var grey = [Float](repeating: 0, count: width * height)
+        var gray = [Float](repeating: 0, count: width * height)
         for index in 0..<(width * height) {
-            grey[index] =
+            gray[index] =
                 0.299 * face.pixels[index * 3] + 0.587 * face.pixels[index * 3 + 1] + 0.114 * face.pixels[index * 3 + 2]
         }
         var sum = 0.0
@@ -57,7 +57,7 @@ public enum FaceQualityEstimator {
             for x in 1..<(width - 1) {
                 let index = y * width + x
                 let laplacian = Double(
-                    grey[index - 1] + grey[index + 1] + grey[index - width] + grey[index + width] - 4 * grey[index]
+                    gray[index - 1] + gray[index + 1] + gray[index - width] + gray[index + width] - 4 * gray[index]
                 )
                 sum += laplacian
                 squares += laplacian * laplacian

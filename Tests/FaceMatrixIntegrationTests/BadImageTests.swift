@@ -56,7 +56,7 @@ import Testing
     }
 
     /// A flat grey PNG of `width` × `height` pixels: the cheapest way to reach any size.
-    static func greyPNG(width: Int, height: Int) throws -> [UInt8] {
+    static func grayPNG(width: Int, height: Int) throws -> [UInt8] {
         try Encoders.png(
             [UInt8](repeating: 128, count: width * height),
             width: width,
@@ -75,7 +75,7 @@ import Testing
 
     @Test(arguments: sizesThatMustBeAnalyzed)
     func everySizeWithinTheLimitsIsAnalyzedWithoutATrap(width: Int, height: Int) async throws {
-        let analysis = try await TestModels.pipeline.analyze(try Self.greyPNG(width: width, height: height))
+        let analysis = try await TestModels.pipeline.analyze(try Self.grayPNG(width: width, height: height))
         #expect(analysis.faces.isEmpty)
         #expect(analysis.imageWidth == width && analysis.imageHeight == height)
     }
@@ -90,13 +90,13 @@ import Testing
 
     @Test(arguments: phoneFormatSizes)
     func phoneFormatsAtEverySizeAreAnalyzedOrRefused(format: ImageFormat, width: Int, height: Int) async throws {
-        let grey = [UInt8](repeating: 128, count: 3 * width * height)
+        let gray = [UInt8](repeating: 128, count: 3 * width * height)
         let bytes =
             format == .webp
-            ? try Encoders.webp(grey, width: width, height: height, channels: 3, lossless: true)
+            ? try Encoders.webp(gray, width: width, height: height, channels: 3, lossless: true)
             // x265 refuses sides above 8192; AV1 (the AVIF coding of HEIF) goes further.
             : try Encoders.heif(
-                grey,
+                gray,
                 width: width,
                 height: height,
                 channels: 3,
@@ -128,7 +128,7 @@ import Testing
     /// The other kinds a phone, a scanner or an editor hands over, each along and across the limits: strips, the
     /// reduction steps around 2560, just under and just over 40 MP.
     enum Kind: String, CaseIterable, Sendable {
-        case greyJPEG, cmykJPEG, progressiveJPEG, rgbaPNG, palettePNG, sixteenBitPNG
+        case grayJPEG, cmykJPEG, progressiveJPEG, rgbaPNG, palettePNG, sixteenBitPNG
     }
 
     static let kindSizes: [(Kind, Int, Int)] = Kind.allCases.flatMap { kind in
@@ -141,7 +141,7 @@ import Testing
     static func flat(_ kind: Kind, width: Int, height: Int) throws -> [UInt8] {
         let count = width * height
         switch kind {
-        case .greyJPEG:
+        case .grayJPEG:
             return try Encoders.jpeg(
                 [UInt8](repeating: 120, count: count),
                 width: width,
@@ -209,7 +209,7 @@ import Testing
         await #expect(
             throws: FaceMatrixError.imageTooLarge("6325×6325 pixels exceeds the pixel limit of 40000000 pixels")
         ) {
-            try await TestModels.pipeline.analyze(try Self.greyPNG(width: 6325, height: 6325))
+            try await TestModels.pipeline.analyze(try Self.grayPNG(width: 6325, height: 6325))
         }
     }
 }

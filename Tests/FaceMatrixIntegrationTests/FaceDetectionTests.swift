@@ -7,16 +7,16 @@ import Testing
 
 /// MTCNN on real photos: how many faces, where, and agreement with reference implementations.
 @Suite struct FaceDetectionTests {
-    static let photos: [LabelledPhoto] = try! LabelledPhoto.labelledSets()
+    static let photos: [LabeledPhoto] = try! LabeledPhoto.labeledSets()
 
     @Test(arguments: photos.filter { $0.faces != nil })
-    func knownFaceCounts(photo: LabelledPhoto) async throws {
+    func knownFaceCounts(photo: LabeledPhoto) async throws {
         let analysis = try await TestModels.pipeline.analyze(try photo.bytes, embedding: .none)
         #expect(analysis.faces.count == photo.faces, "\(photo.path)")
     }
 
     @Test(arguments: photos.filter { $0.faces == 1 })
-    func landmarksArePlausible(photo: LabelledPhoto) async throws {
+    func landmarksArePlausible(photo: LabeledPhoto) async throws {
         let analysis = try await TestModels.pipeline.analyze(try photo.bytes, embedding: .none)
         let face = try #require(analysis.faces.first).detection
         let landmarks = face.landmarks

@@ -10,7 +10,7 @@ import Testing
 /// Embeddings on real photos: same people close, different people apart, robust to how the photo is stored.
 @Suite struct FaceRecognitionTests {
     /// Photos showing exactly one named person.
-    static let portraits: [LabelledPhoto] = try! LabelledPhoto.labelledSets().filter {
+    static let portraits: [LabeledPhoto] = try! LabeledPhoto.labeledSets().filter {
         $0.faces == 1 && $0.identity != "none" && $0.identity != "multiple" && !$0.identity.contains(";")
     }
 

@@ -46,9 +46,9 @@ import Testing
             frontalScore: 1
         )
         return (0..<people).flatMap { person in
-            let centre = (0..<32).map { _ in Float.random(in: -1...1, using: &generator) }
+            let center = (0..<32).map { _ in Float.random(in: -1...1, using: &generator) }
             return (0..<photos).compactMap { photo -> EmbeddedPhoto? in
-                let values = centre.map { $0 + noise * Float.random(in: -1...1, using: &generator) }
+                let values = center.map { $0 + noise * Float.random(in: -1...1, using: &generator) }
                 guard let embedding = Embedding(normalizing: values) else { return nil }
                 return EmbeddedPhoto(
                     path: "images/p\(person)/\(photo).jpg",
@@ -76,14 +76,14 @@ import Testing
             labels: "file,identity\na.jpg,Ann\nb.jpg,Ann\nc.jpg,Bob\nbroken\nd.jpg,none\ne.jpg,multiple\n,Eve\n"
         )
         defer { try? FileManager.default.removeItem(at: root) }
-        let dataset = try LabelledDataset(root: root)
+        let dataset = try LabeledDataset(root: root)
         #expect(dataset.photos.map(\.path) == ["a.jpg", "b.jpg", "c.jpg"])
         #expect(dataset.pairs.isEmpty)
         #expect(dataset.skippedRows.count == 2)
         #expect(dataset.photos.allSatisfy { (1...3).contains($0.fold) })
         // A person never straddles folds, and the split is the same on every run.
         #expect(dataset.photos[0].fold == dataset.photos[1].fold)
-        #expect(try LabelledDataset(root: root).photos.map(\.fold) == dataset.photos.map(\.fold))
+        #expect(try LabeledDataset(root: root).photos.map(\.fold) == dataset.photos.map(\.fold))
     }
 
     @Test func quotedFieldsAByteOrderMarkAndRepeatedPhotosAreHandled() throws {
@@ -92,7 +92,7 @@ import Testing
             pairs: "file_a,file_b,same\na.jpg,b.jpg,1\na.jpg,zzz.jpg,0\na.jpg,b.jpg,yes\n"
         )
         defer { try? FileManager.default.removeItem(at: root) }
-        let dataset = try LabelledDataset(root: root)
+        let dataset = try LabeledDataset(root: root)
         // The repeated a.jpg under Bob would have made a "different-person" pair scoring 1.
         #expect(dataset.photos.map(\.path) == ["a.jpg", "b.jpg"])
         #expect(dataset.photos.map(\.identity) == ["Ann", "Ann"])
@@ -104,13 +104,13 @@ import Testing
     @Test func pairsWithoutTheirColumnsAreAClearError() throws {
         let root = try Self.folder(labels: "file,identity\na.jpg,Ann\n", pairs: "a,b,c\n1,2,3\n")
         defer { try? FileManager.default.removeItem(at: root) }
-        #expect(throws: LabelledDataset.Problem.self) { try LabelledDataset(root: root) }
+        #expect(throws: LabeledDataset.Problem.self) { try LabeledDataset(root: root) }
     }
 
     @Test func labelsWithoutTheNeededColumnsAreAClearError() throws {
         let root = try Self.folder(labels: "path,name\na.jpg,Ann\n")
         defer { try? FileManager.default.removeItem(at: root) }
-        #expect(throws: LabelledDataset.Problem.self) { try LabelledDataset(root: root) }
+        #expect(throws: LabeledDataset.Problem.self) { try LabeledDataset(root: root) }
     }
 
     @Test func separablePeopleAreRecognizedAtTheTargetFAR() throws {
@@ -121,7 +121,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: root) }
         var options = AccuracyEvaluation.Options()
         options.draws = 3
-        let report = try AccuracyEvaluation(dataset: try LabelledDataset(root: root), photos: photos, options: options)
+        let report = try AccuracyEvaluation(dataset: try LabeledDataset(root: root), photos: photos, options: options)
             .run()
         #expect(report.people == 150)
         #expect(report.verification.source == "every pair of photos")
@@ -150,10 +150,10 @@ import Testing
         )
         defer { try? FileManager.default.removeItem(at: root) }
         #expect(throws: AccuracyEvaluation.TooLittleData.self) {
-            try AccuracyEvaluation(dataset: try LabelledDataset(root: root), photos: photos).run()
+            try AccuracyEvaluation(dataset: try LabeledDataset(root: root), photos: photos).run()
         }
         #expect(throws: AccuracyEvaluation.TooLittleData.self) {
-            try AccuracyEvaluation(dataset: try LabelledDataset(root: root), photos: []).run()
+            try AccuracyEvaluation(dataset: try LabeledDataset(root: root), photos: []).run()
         }
     }
 

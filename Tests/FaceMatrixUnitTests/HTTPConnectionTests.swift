@@ -65,8 +65,37 @@ import Testing
         }
     }
 
-    /// A body that trickles in (each byte resets the idle timer) is cut off at its deadline.
-    @Test func aTricklingUploadIsCutOffAtTheBodyDeadline() async throws {
+    /// A body that trickles in (each byte resets the idle timer) is cut off at its deadline with 400/605, on the
+    /// real routes: recognition (multipart, where a malformed body is 602) and enrollment (JSON).
+    @Test(arguments: [
+        ("/api/v1/recognise_user", "multipart/form-data; boundary=b"), ("/api/v1/add_user", "application/json"),
+    ])
+    func aTricklingUploadIsCutOffAtTheBodyDeadline(path: String, contentType: String) async throws {
+        let router = RequestParsingTests.router(bodyDeadline: .milliseconds(600))
+        let app = Application(
+            router: router,
+            server: HTTPConnectionHandling.server(idleTimeout: .seconds(30)),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0))
+        )
+        try await app.test(.live) { client in
+            let socket = try RawConnection(port: client.port ?? 0)
+            try socket.send(
+                "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: \(contentType)\r\nContent-Length: 1000\r\n\r\n"
+            )
+            // A byte every 100 ms (far more often than the idle timeout) until the server answers.
+            for _ in 0..<600 where !socket.hasData() {
+                try? socket.send("a")
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let answer = try await socket.receiveResponse()
+            #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer)")
+            #expect(answer.contains(#""error_code":605"#), "\(answer)")
+            #expect(answer.contains("the body did not arrive within"), "\(answer)")
+        }
+    }
+
+    /// The service's body reading on its own, with a deadline short enough for a test.
+    @Test func theBodyDeadlineAppliesToTheBodyReader() async throws {
         try await withServer(idleTimeout: .seconds(30)) { port in
             let socket = try RawConnection(port: port)
             try socket.send("POST /deadline HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")

@@ -21,7 +21,7 @@ import Testing
         }
     }
 
-    static func router() -> Router<AppRequestContext> {
+    static func router(bodyDeadline: Duration = RequestFields.bodyDeadline) -> Router<AppRequestContext> {
         buildRouter(
             checks: [],
             service: RecognitionService(
@@ -29,7 +29,8 @@ import Testing
                 store: InMemoryFaceRepository(),
                 configuration: .init(policy: IdentificationPolicy(impostorTail: nil, margin: 0, fixedThreshold: 0.5)),
                 limiter: AdmissionLimiter(concurrency: 1, queueLimit: 8)
-            )
+            ),
+            bodyDeadline: bodyDeadline
         )
     }
 

@@ -30,7 +30,7 @@ enum TestModels {
 }
 
 /// One row of a `labels.csv` in the shared photos.
-struct LabelledPhoto: Sendable, CustomStringConvertible {
+struct LabeledPhoto: Sendable, CustomStringConvertible {
     let path: String
     let identity: String
     let faces: Int?
@@ -38,13 +38,13 @@ struct LabelledPhoto: Sendable, CustomStringConvertible {
     var description: String { path }
 
     /// Rows of `<subset>/labels.csv`, with paths relative to the faces folder.
-    static func load(_ subset: String) throws -> [LabelledPhoto] {
+    static func load(_ subset: String) throws -> [LabeledPhoto] {
         let root = try TestData.facesDirectory()
         let text = try String(contentsOf: root.appendingPathComponent("\(subset)/labels.csv"), encoding: .utf8)
         let rows = text.split(whereSeparator: \.isNewline).dropFirst()
         return rows.map { line in
             let columns = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            return LabelledPhoto(
+            return LabeledPhoto(
                 path: "\(subset)/\(columns[0])",
                 identity: columns[1],
                 faces: columns.count > 2 ? Int(columns[2]) : nil
@@ -52,7 +52,7 @@ struct LabelledPhoto: Sendable, CustomStringConvertible {
         }
     }
 
-    static func labelledSets() throws -> [LabelledPhoto] {
+    static func labeledSets() throws -> [LabeledPhoto] {
         try load("facenet-pytorch") + load("face_recognition")
     }
 

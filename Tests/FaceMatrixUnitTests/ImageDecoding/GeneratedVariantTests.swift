@@ -286,7 +286,7 @@ struct GeneratedVariantTests {
             (5, 2, "adbecf"), (6, 2, "daebfc"), (7, 2, "fcebda"), (8, 2, "cfbead"),
         ]
     )
-    func labelledGrid(orientation: Int, uprightWidth: Int, expected: String) throws {
+    func labeledGrid(orientation: Int, uprightWidth: Int, expected: String) throws {
         let labels = Array("abcdef")
         let stored = labels.flatMap { label -> [UInt8] in
             let code = label.asciiValue!

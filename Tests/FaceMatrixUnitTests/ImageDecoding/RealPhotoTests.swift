@@ -55,14 +55,14 @@ struct RealPhotoTests {
         #expect(mean > 40 && mean < 215)
         #expect(ImageMath.standardDeviation(image) > 20)
         // Colour photo: the channels must not all be equal.
-        var colouredPixels = 0
+        var coloredPixels = 0
         for offset in stride(from: 0, to: image.pixels.count, by: 3) {
             let rgb = image.pixels[offset..<offset + 3]
             if rgb.min() != rgb.max() {
-                colouredPixels += 1
+                coloredPixels += 1
             }
         }
-        #expect(colouredPixels > image.width * image.height / 2)
+        #expect(coloredPixels > image.width * image.height / 2)
     }
 
     @Test(

@@ -6,7 +6,7 @@ public import Foundation
 /// Folds split the people for calibration and held-out testing. Without a fold column every identity is put in
 /// one of three folds by a hash of its name, so the split is the same on every run and a person never straddles
 /// two folds.
-public struct LabelledDataset: Sendable {
+public struct LabeledDataset: Sendable {
     /// One labelled photo.
     public struct Photo: Sendable, Hashable {
         /// Relative to the dataset's root, as written in `labels.csv`.
@@ -165,7 +165,7 @@ struct CSVTable {
 
     init(url: URL) throws {
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw LabelledDataset.Problem(description: "cannot read \(url.path)")
+            throw LabeledDataset.Problem(description: "cannot read \(url.path)")
         }
         var text = String(decoding: data, as: UTF8.self)
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
