@@ -63,29 +63,41 @@ export default function () {
         timeout: '60s',
         tags: { name: 'recognise_user' },
     });
-    let answer = null;
-    if (response.status === 200) {
-        try {
-            answer = response.json();
-        } catch (error) {
-            answer = null;
-        }
+    const answer = parsedAnswer(response);
+    countStatus(response.status, answer);
+    if (answer === null) {
+        note(response.status === 0 ? 'no answer' : response.status === 200 ? 'unreadable answer' : 'error', response);
+        return;
     }
-    // Every counter is added to on every call, so each one is in the summary even when it stays at 0.
-    const status = response.status;
+    countDecision(answer, query);
+}
+
+/** The JSON body of a 200, or null (any other status, or a body that is not JSON). */
+function parsedAnswer(response) {
+    if (response.status !== 200) return null;
+    try {
+        return response.json();
+    } catch (error) {
+        return null;
+    }
+}
+
+/** Every counter is added to on every call, so each one is in the summary even when it stays at 0. */
+function countStatus(status, answer) {
     errorsNetwork.add(status === 0 ? 1 : 0);
     errors4xx.add(status >= 400 && status < 500 ? 1 : 0);
     errors5xx.add(status >= 500 ? 1 : 0);
     errorsBody.add(status === 200 && answer === null ? 1 : 0);
+    errors.add(answer === null ? 1 : 0);
     if (answer === null) {
-        errors.add(1);
         matches.add(0);
         nonMatches.add(0);
         wrongPerson.add(0);
-        note(status === 0 ? 'no answer' : status === 200 ? 'unreadable answer' : 'error', response);
-        return;
     }
-    errors.add(0);
+}
+
+/** A match with the photo's own person, or not: a non-match, or (the worst) someone else. */
+function countDecision(answer, query) {
     const found = answer.message === 'Match found';
     const who = found && answer.user_info ? answer.user_info.id : null;
     const right = who === query.user_id;

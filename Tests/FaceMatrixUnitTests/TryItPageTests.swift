@@ -12,7 +12,8 @@ import Testing
         let app = Application(router: buildRouter(checks: [], webDirectory: directory))
         try await app.test(.router) { client in
             for (uri, type, marker) in [
-                ("/", "text/html", "<!doctype html>"), ("/app.js", "javascript", "/api/v1/recognise_user"),
+                ("/", "text/html", "<!doctype html>"), ("/app.js", "javascript", "start()"),
+                ("/recognition.js", "javascript", "/api/v1/recognise_user"),
                 ("/style.css", "text/css", "{"),
             ] {
                 try await client.execute(uri: uri, method: .get) { response in

@@ -1,4 +1,4 @@
-"""`make lint`'s code metrics: the maintainability index of every source file on the Visual Studio scale
+"""`make lint`'s code metrics: the maintainability index of every source file (Swift, Python, JavaScript) on the Visual Studio scale
 (MI x 100 / 171, where MI = 171 - 5.2 ln V - 0.23 CC - 16.2 ln LOC is multimetric's "classic" index) and the
 cyclomatic complexity of every function (lizard). The product's code and its tooling are held to the limits; test
 code is measured and shown, not held (a test reads best as one straight story, even a long one). Prints the worst
@@ -28,8 +28,8 @@ def is_test(path: Path, root: Path) -> bool:
 
 
 def source_files(root: Path) -> list[Path]:
-    """Every tracked Swift and Python file."""
-    listed = subprocess.run(["git", "-C", str(root), "ls-files", "*.swift", "*.py"],
+    """Every tracked Swift, Python and JavaScript file."""
+    listed = subprocess.run(["git", "-C", str(root), "ls-files", "*.swift", "*.py", "*.js"],
                             check=True, capture_output=True, text=True).stdout.split()
     return [root / name for name in listed if not EXCLUDED_PARTS & set(Path(name).parts)]
 
