@@ -23,6 +23,8 @@ public final class Database: Service, Sendable {
         /// Ends when the current pool is replaced.
         var retirement: AsyncStream<Void>.Continuation
         var replacements: Int = 0
+        /// Whether `run()` has started the first pool.
+        var running = false
     }
 
     private let pools: Mutex<Pools>
@@ -61,7 +63,10 @@ public final class Database: Service, Sendable {
                 let grace = retirementGrace
                 group.addTask {
                     await withTaskGroup(of: Void.self) { lifetime in
-                        lifetime.addTask { await pool.run() }
+                        lifetime.addTask {
+                            self.pools.withLock { $0.running = true }
+                            await pool.run()
+                        }
                         lifetime.addTask {
                             for await _ in retirement {}
                             try? await Task.sleep(for: grace)
@@ -73,6 +78,21 @@ public final class Database: Service, Sendable {
             }
             group.cancelAll()
         }
+    }
+
+    /// Returns once `run()` has started the pool, or after `limit`. A query sent earlier waits for the pool anyway,
+    /// but PostgresNIO warns about it ("run() hasn't been called yet"), and start-up's first query (the
+    /// migrations) would otherwise race the service group that starts `run()`.
+    ///
+    /// - Parameter limit: the longest wait, for a caller that never runs the database (its query then waits in the
+    ///   pool's queue, as before).
+    public func waitUntilRunning(limit: Duration = .seconds(2)) async {
+        let deadline = ContinuousClock.now + limit
+        while !pools.withLock({ $0.running }) && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        // The flag is set just before the pool's `run()` begins; give it that moment.
+        try? await Task.sleep(for: .milliseconds(5))
     }
 
     /// Puts a fresh pool in place of the current one, which is retired; safe from any task. Queries already holding a

@@ -56,6 +56,7 @@ extension Database {
             throw MigrationError.outOfOrder(next.version)
         }
         let newest = migrations.last?.version ?? 0
+        await waitUntilRunning()
         do {
             return try await applyMissing(migrations, newest: newest)
         } catch let error as PostgresTransactionError {
