@@ -51,6 +51,6 @@ enum EmbeddingCache {
     }
 
     static func store(_ photos: [EmbeddedPhoto], in file: URL) throws {
-        try JSONEncoder().encode(photos.sorted { $0.path < $1.path }).write(to: file, options: .atomic)
+        try JSONEncoder().encode(photos.sorted { $0.path < $1.path }).writeAtomically(to: file)
     }
 }

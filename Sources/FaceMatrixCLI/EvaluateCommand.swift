@@ -106,7 +106,7 @@ struct EvaluateCommand: AsyncParsableCommand {
 
     func write(_ data: Data, to path: String) throws {
         do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            try data.writeAtomically(to: URL(fileURLWithPath: path))
         } catch {
             throw CommandFailure("cannot write \(path)")
         }

@@ -60,7 +60,7 @@ import Testing
         try Self.link("face_recognition/tests/test_images/obama3.jpg", as: "barack_obama/c.jpg", in: root)
         try "not a photo".write(
             to: root.appendingPathComponent("barack_obama/notes.txt"),
-            atomically: true,
+            atomically: false,
             encoding: .utf8
         )
         try Self.link("face_recognition/examples/biden.jpg", as: "joe_biden/a.jpg", in: root)
@@ -70,10 +70,10 @@ import Testing
             at: root.appendingPathComponent("broken"),
             withIntermediateDirectories: true
         )
-        try "<html>".write(to: root.appendingPathComponent("broken/x.jpg"), atomically: true, encoding: .utf8)
+        try "<html>".write(to: root.appendingPathComponent("broken/x.jpg"), atomically: false, encoding: .utf8)
         try "identity,name,birthdate,email\njoe_biden,Joe Biden,1942-11-20,joe@example.org\n".write(
             to: root.appendingPathComponent("people.csv"),
-            atomically: true,
+            atomically: false,
             encoding: .utf8
         )
         let journal = root.appendingPathComponent("journal.jsonl").path

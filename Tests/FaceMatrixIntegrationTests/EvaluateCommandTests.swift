@@ -37,9 +37,9 @@ import Testing
             at: root.appendingPathComponent("images"),
             withDestinationURL: try TestData.facesDirectory().appendingPathComponent("lfw/images")
         )
-        try labels.write(to: root.appendingPathComponent("labels.csv"), atomically: true, encoding: .utf8)
+        try labels.write(to: root.appendingPathComponent("labels.csv"), atomically: false, encoding: .utf8)
         if let pairs {
-            try pairs.write(to: root.appendingPathComponent("pairs.csv"), atomically: true, encoding: .utf8)
+            try pairs.write(to: root.appendingPathComponent("pairs.csv"), atomically: false, encoding: .utf8)
         }
         return root
     }

@@ -69,7 +69,7 @@ import Testing
         #expect(text.contains(original))
         try text.replacingOccurrences(of: original, with: changed).write(
             to: manifest,
-            atomically: true,
+            atomically: false,
             encoding: .utf8
         )
         let execution = try Self.serve(models: models)

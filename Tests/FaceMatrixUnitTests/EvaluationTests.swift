@@ -64,9 +64,9 @@ import Testing
     static func folder(labels: String, pairs: String? = nil) throws -> URL {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("facematrix-eval-\(UUID())")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        try labels.write(to: root.appendingPathComponent("labels.csv"), atomically: true, encoding: .utf8)
+        try labels.write(to: root.appendingPathComponent("labels.csv"), atomically: false, encoding: .utf8)
         if let pairs {
-            try pairs.write(to: root.appendingPathComponent("pairs.csv"), atomically: true, encoding: .utf8)
+            try pairs.write(to: root.appendingPathComponent("pairs.csv"), atomically: false, encoding: .utf8)
         }
         return root
     }
