@@ -17,6 +17,14 @@ struct ErrorBody: Encodable {
         case errorCode = "error_code"
         case error, message, requestId
     }
+
+    /// The body the contract gives `error`.
+    init(_ error: FaceMatrixError, requestID: String) {
+        errorCode = error.code
+        self.error = error.slug
+        message = error.message
+        requestId = requestID
+    }
 }
 
 /// Turns every error a route throws into the documented JSON error response, so that no caller ever sees a
@@ -72,8 +80,11 @@ public struct ErrorMiddleware: RouterMiddleware {
         if case .unauthorized = error {
             headers[.wwwAuthenticate] = #"Bearer realm="FaceMatrix""#
         }
-        let body = ErrorBody(errorCode: error.code, error: error.slug, message: error.message, requestId: requestID)
-        return try jsonResponse(body, status: .init(code: error.httpStatus), headers: headers)
+        return try jsonResponse(
+            ErrorBody(error, requestID: requestID),
+            status: .init(code: error.httpStatus),
+            headers: headers
+        )
     }
 
     /// Hummingbird's own errors (unknown route, body too large, bad JSON) mapped onto the error contract.

@@ -1,5 +1,5 @@
 import FaceMatrixCore
-import Foundation
+import FaceMatrixHTTP
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
@@ -71,28 +71,23 @@ final class MalformedRequestResponder: ChannelDuplexHandler, RemovableChannelHan
             context.fireErrorCaught(error)
             return
         }
-        let requestID = UUID().uuidString.lowercased()
+        let requestID = RequestID.fresh()
         let failure = FaceMatrixError.validationFailed(
             field: "request",
             reason: "not a readable HTTP/1.1 request (\(Self.describe(parserError)))"
         )
-        let body = ErrorBody(
-            errorCode: failure.code,
-            error: failure.slug,
-            message: failure.message,
-            requestId: requestID
-        )
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let encoded: [UInt8] = (try? Array(encoder.encode(body))) ?? Array("{}".utf8)
+        let encoded: [UInt8] = (try? jsonBytes(ErrorBody(failure, requestID: requestID))) ?? Array("{}".utf8)
         var buffer = context.channel.allocator.buffer(capacity: encoded.count)
         buffer.writeBytes(encoded)
         var fields = HTTPFields()
-        fields[.contentType] = "application/json; charset=utf-8"
+        fields[.contentType] = jsonContentType
         fields[.contentLength] = String(encoded.count)
         fields[.connection] = "close"
         fields[.requestID] = requestID
-        context.write(wrapOutboundOut(.head(HTTPResponse(status: .badRequest, headerFields: fields))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponse(status: .init(code: failure.httpStatus), headerFields: fields))),
+            promise: nil
+        )
         context.write(wrapOutboundOut(.body(buffer)), promise: nil)
         // Closed once the answer is on the wire; a close with writes pending would drop them.
         let written = context.eventLoop.makePromise(of: Void.self)

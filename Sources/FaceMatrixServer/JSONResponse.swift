@@ -8,11 +8,22 @@ public import Hummingbird
 public func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:])
     throws -> Response
 {
+    var buffer = ByteBuffer()
+    buffer.writeBytes(try jsonBytes(value))
+    var headers = headers
+    headers[.contentType] = jsonContentType
+    return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
+}
+
+/// The Content-Type of every JSON answer.
+let jsonContentType = "application/json; charset=utf-8"
+
+/// The JSON text of every answer: keys sorted, slashes unescaped. Also used where a response is written below
+/// Hummingbird (`MalformedRequestResponder`), so that both read the same.
+///
+/// - Throws: `EncodingError` when `value` cannot be encoded.
+func jsonBytes(_ value: some Encodable) throws -> [UInt8] {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    var buffer = ByteBuffer()
-    buffer.writeBytes(try encoder.encode(value))
-    var headers = headers
-    headers[.contentType] = "application/json; charset=utf-8"
-    return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
+    return Array(try encoder.encode(value))
 }

@@ -22,7 +22,7 @@ public struct RequestIDMiddleware: RouterMiddleware {
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
-        let id = request.headers[.requestID].flatMap(Self.acceptable) ?? UUID().uuidString.lowercased()
+        let id = request.headers[.requestID].flatMap(Self.acceptable) ?? RequestID.fresh()
         context.requestID = id
         context.logger[metadataKey: "request_id"] = "\(id)"
         var response = try await next(request, context)
