@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.0"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV.git", from: "0.10.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Domain types, errors and decision rules. No I/O.
@@ -40,12 +41,39 @@ let package = Package(
         .systemLibrary(name: "CONNXRuntime", path: "Sources/CONNXRuntime", pkgConfig: "libonnxruntime"),
         .target(name: "ONNXRuntime", dependencies: ["CONNXRuntime", "FaceMatrixCore"], swiftSettings: strictSwift),
 
-        // The inference seam: a backend protocol, ONNX Runtime in-process.
+        // The inference seam: the backend protocol and its errors, with no runtime behind it.
+        .target(name: "FaceInference", dependencies: ["FaceMatrixCore"], swiftSettings: strictSwift),
+
+        // ONNX Runtime in this process, behind the seam.
         .target(
-            name: "FaceInference",
+            name: "FaceInferenceONNXRuntime",
             dependencies: [
-                "FaceMatrixCore", "ONNXRuntime",
+                "FaceInference", "FaceMatrixCore", "ONNXRuntime",
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // OpenVINO's C API (the library and headers from the pinned wheel, installed by scripts/setup.sh), and
+        // OpenVINO's CPU plugin in this process behind the seam.
+        .systemLibrary(name: "COpenVINO", path: "Sources/COpenVINO", pkgConfig: "openvino_c"),
+        .target(
+            name: "FaceInferenceOpenVINO",
+            dependencies: [
+                "COpenVINO", "FaceInference", "FaceMatrixCore",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // NVIDIA Triton Inference Server over KServe v2 HTTP (binary tensors), behind the seam.
+        .target(
+            name: "FaceInferenceTriton",
+            dependencies: [
+                "FaceInference", "FaceMatrixCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSwift
         ),
@@ -71,7 +99,8 @@ let package = Package(
         .target(
             name: "FaceMatrixConfiguration",
             dependencies: [
-                "FaceMatrixCore", "FacePipeline", "FaceInference", "ImageDecoding", "ONNXRuntime",
+                "FaceMatrixCore", "FacePipeline", "FaceInference", "FaceInferenceONNXRuntime", "FaceInferenceOpenVINO",
+                "FaceInferenceTriton", "ImageDecoding", "ONNXRuntime",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
@@ -93,7 +122,7 @@ let package = Package(
         .target(
             name: "Recognition",
             dependencies: [
-                "FaceMatrixCore", "FacePipeline", "FaceStore",
+                "FaceMatrixCore", "FaceInference", "FacePipeline", "FaceStore",
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSwift
@@ -103,7 +132,7 @@ let package = Package(
         .target(
             name: "FaceMatrixServer",
             dependencies: [
-                "FaceMatrixCore", "FaceStore", "ONNXRuntime", "FacePipeline", "ImageDecoding",
+                "FaceMatrixCore", "FaceStore", "FaceInference", "FacePipeline", "ImageDecoding",
                 "Recognition", "FaceMatrixHTTP", "FaceMatrixConfiguration",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -125,7 +154,8 @@ let package = Package(
         .executableTarget(
             name: "FaceMatrixCLI",
             dependencies: [
-                "FaceMatrixServer", "FaceMatrixConfiguration", "FaceMatrixCore", "ONNXRuntime", "FacePipeline",
+                "FaceMatrixServer", "FaceMatrixConfiguration", "FaceMatrixCore", "FacePipeline", "FaceInference",
+                "FaceInferenceOpenVINO", "FaceInferenceTriton",
                 "FaceMatrixEvaluation", "Recognition", "FaceStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -142,7 +172,7 @@ let package = Package(
             name: "FaceMatrixBench",
             dependencies: [
                 "FaceMatrixCore", "FaceMatrixConfiguration", "FacePipeline", "FaceInference", "ImageDecoding",
-                "ONNXRuntime", "FaceMatrixTestSupport",
+                "FaceMatrixTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "bench/Sources/FaceMatrixBench",
@@ -191,7 +221,7 @@ let package = Package(
             dependencies: [
                 "FaceMatrixCore", "FaceMatrixServer", "FaceMatrixConfiguration", "ImageDecoding", "CImageCodecs",
                 "FacePipeline", "FaceMatrixTestSupport", "Recognition", "FaceStore", "FaceMatrixEvaluation",
-                "FaceMatrixHTTP", "FaceInference",
+                "FaceMatrixHTTP", "FaceInference", "FaceInferenceTriton",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
@@ -202,7 +232,8 @@ let package = Package(
             name: "FaceMatrixIntegrationTests",
             dependencies: [
                 "FaceMatrixCore", "FaceMatrixServer", "FaceMatrixConfiguration", "FaceStore", "ONNXRuntime",
-                "FacePipeline", "FaceInference", "ImageDecoding", "CImageCodecs", "FaceMatrixTestSupport",
+                "FacePipeline", "FaceInference", "FaceInferenceONNXRuntime", "FaceInferenceOpenVINO", "ImageDecoding",
+                "CImageCodecs", "FaceMatrixTestSupport",
                 "Recognition", "FaceMatrixEvaluation",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

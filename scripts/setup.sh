@@ -125,9 +125,51 @@ install_onnxruntime() {
     rm -rf "$work"
 }
 
+# OpenVINO's C library, its CPU plugin, ONNX/IR frontends and TBB come from the pinned `openvino` wheel in the venv,
+# with the C headers the wheel carries. They go into one folder of their own: libopenvino finds its plugins and
+# frontends beside itself, so linking only libopenvino_c elsewhere would compile models with no CPU device.
+install_openvino() {
+    local version libdir includedir
+    version=$("$FACEMATRIX_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("openvino"))') ||
+        die "OpenVINO version" "the tooling venv has no openvino package; rerun scripts/setup.sh"
+    libdir="$ORT_PREFIX/lib/openvino-$version" includedir="$ORT_PREFIX/include/openvino-$version"
+    if [ -f "$libdir/libopenvino_c.so" ] && [ -f "$includedir/openvino/c/openvino.h" ] &&
+        [ -f "$ORT_PREFIX/lib/pkgconfig/openvino_c.pc" ] && grep -q "openvino-$version" "$ORT_PREFIX/lib/pkgconfig/openvino_c.pc"; then
+        return 0
+    fi
+    log "installing OpenVINO ${version} (C API) into $libdir"
+    local wheel
+    wheel=$("$FACEMATRIX_VENV/bin/python" -c 'import openvino, os; print(os.path.dirname(openvino.__file__))')
+    [ -f "$wheel/include/openvino/c/openvino.h" ] || die "OpenVINO headers" "expected $wheel/include/openvino/c"
+    $SUDO mkdir -p "$libdir" "$includedir/openvino" "$ORT_PREFIX/lib/pkgconfig"
+    local name
+    for name in libopenvino.so libopenvino_c.so libopenvino_onnx_frontend.so libopenvino_ir_frontend.so; do
+        local file
+        file=$(compgen -G "$wheel/libs/$name.*" | head -n1) || die "OpenVINO library" "no $name.* in $wheel/libs"
+        $SUDO install -m 0755 "$file" "$libdir/"
+        $SUDO ln -sf "$(basename "$file")" "$libdir/$name"
+    done
+    for name in libopenvino_intel_cpu_plugin.so libtbb.so.12 libtbbbind_2_5.so.3 libhwloc.so.15; do
+        $SUDO install -m 0755 "$wheel/libs/$name" "$libdir/"
+    done
+    $SUDO rm -rf "$includedir/openvino/c"
+    $SUDO cp -r "$wheel/include/openvino/c" "$includedir/openvino/"
+    printf 'prefix=%s
+Name: openvino_c
+Description: OpenVINO C API
+Version: %s
+Cflags: -I%s
+Libs: -L%s -lopenvino_c
+' \
+        "$ORT_PREFIX" "$version" "$includedir" "$libdir" | $SUDO tee "$ORT_PREFIX/lib/pkgconfig/openvino_c.pc" >/dev/null
+    echo "$libdir" | $SUDO tee /etc/ld.so.conf.d/facematrix-openvino.conf >/dev/null
+    $SUDO ldconfig
+}
+
 check_toolchain
 install_apt_packages
 fetch_from_trixie
 install_pgvector
 install_venv
 install_onnxruntime
+install_openvino

@@ -15,12 +15,28 @@ cluster=$(mktemp -d /tmp/facematrix-test-pg.XXXXXX)
 chmod 755 "$cluster"
 results=$(mktemp -d /tmp/facematrix-test-results.XXXXXX)
 cleanup() {
+    "$FACEMATRIX_ROOT/scripts/triton.sh" stop "$cluster/triton" || true
+    "$FACEMATRIX_ROOT/scripts/triton.sh" stop "$cluster/triton-facenet" || true
     "$FACEMATRIX_ROOT/scripts/postgres.sh" stop "$cluster/db" || true
     rm -rf "$cluster"
 }
 trap cleanup EXIT
 DATABASE_URL=$("$FACEMATRIX_ROOT/scripts/postgres.sh" start "$cluster/db")
 export DATABASE_URL
+# A real Triton Inference Server (the CPU repository) for the Triton backend's tests and the tooling's server tests.
+log "starting Triton Inference Server"
+FACEMATRIX_TRITON_URL=$("$FACEMATRIX_ROOT/scripts/triton.sh" start "$cluster/triton")
+export FACEMATRIX_TRITON_URL
+# The original system's embedder (FaceNet) converted by the tooling, with random weights: the real ones cannot be
+# fetched here, and the test is about the path (converter, manifest, both backends, 512-D storage), not accuracy.
+FACEMATRIX_FACENET_DEMO_DIR="$FACEMATRIX_CACHE/facenet-demo"
+step "FaceNet demo model" "see the converter's message above" env PYTHONPATH="$FACEMATRIX_ROOT/tools" \
+    "$FACEMATRIX_VENV/bin/python" -m facematrix_models facenet-demo "$FACEMATRIX_FACENET_DEMO_DIR" \
+    --models "$FACEMATRIX_MODELS"
+export FACEMATRIX_FACENET_DEMO_DIR
+FACEMATRIX_FACENET_TRITON_URL=$(FACEMATRIX_MODEL_DIR="$FACEMATRIX_FACENET_DEMO_DIR" \
+    "$FACEMATRIX_ROOT/scripts/triton.sh" start "$cluster/triton-facenet")
+export FACEMATRIX_FACENET_TRITON_URL
 
 log "building the tests"
 step "swift build" "see the compiler output above" \

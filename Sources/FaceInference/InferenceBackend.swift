@@ -21,6 +21,18 @@ public protocol InferenceBackend: Sendable {
     ///
     /// - Returns: A short description of what serves, for the readiness report.
     func checkReady() async throws -> String
+
+    /// Called once at start, before the first run: a remote backend checks that it can reach its server and that
+    /// each model there is the one the manifests describe.
+    ///
+    /// - Throws: an error naming the model and the mismatch, or `InferenceError.unavailable` when the server
+    ///   cannot be reached; the service then refuses to start.
+    func prepare() async throws
+}
+
+extension InferenceBackend {
+    /// In-process backends load and check their models when they are built: nothing is left to do.
+    public func prepare() async throws {}
 }
 
 /// A network could not be run or answered something the pipeline cannot use.
@@ -31,6 +43,9 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
     case missingOutput(model: String, output: String)
     /// The runtime cannot serve now (a remote server down, a model not loaded): worth a retry.
     case unavailable(String)
+    /// The runtime refused the inputs (a shape or type the deployed model does not take): the pipeline and the
+    /// deployed model disagree, never worth a retry.
+    case refused(model: String, reason: String)
     /// The network answered something its manifest rules out (a wrong size, a zero vector): a broken model,
     /// never worth a retry.
     case unexpectedOutput(model: String, reason: String)
@@ -41,6 +56,7 @@ public enum InferenceError: Error, Equatable, CustomStringConvertible {
         case .unknownModel(let model): "no model is registered as '\(model)'"
         case .missingOutput(let model, let output): "model '\(model)' returned no output '\(output)'"
         case .unavailable(let reason): "inference is unavailable: \(reason)"
+        case .refused(let model, let reason): "model '\(model)' refused its inputs: \(reason)"
         case .unexpectedOutput(let model, let reason): "model '\(model)' broke its contract: \(reason)"
         }
     }

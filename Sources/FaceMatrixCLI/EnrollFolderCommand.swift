@@ -73,6 +73,7 @@ struct EnrollFolderCommand: AsyncParsableCommand {
         let stack = try await refusingInOneLine {
             try RecognitionStack(configuration: configuration, logger: logger, waitBudget: .seconds(3600))
         }
+        try await refusingInOneLine { try await stack.backend.prepare() }
         let journalURL = journal.map { URL(fileURLWithPath: $0) } ?? Self.defaultJournal(for: source.root)
         printError("journal: \(journalURL.path)")
         let stop = StopRequest()

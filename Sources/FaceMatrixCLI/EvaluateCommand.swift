@@ -5,7 +5,6 @@ import FaceMatrixCore
 import FaceMatrixEvaluation
 import FacePipeline
 import Foundation
-import ONNXRuntime
 
 struct EvaluateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -69,7 +68,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             for problem in dataset.skippedRows.prefix(5) { printError("skipped \(problem)") }
             let settings = try options.settings(intraOpThreads: 1)
             let models = try settings.loadModels()
-            let (pipeline, _) = try settings.makePipeline(models: models, environment: ONNXRuntimeEnvironment.shared())
+            let (pipeline, _) = try settings.makePipeline(models: models)
             let cacheFile = try EmbeddingCache.file(
                 directory: cache ?? EmbeddingCache.defaultDirectory,
                 dataset: dataset,

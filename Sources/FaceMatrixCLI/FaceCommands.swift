@@ -3,7 +3,6 @@ import FaceMatrixConfiguration
 import FaceMatrixCore
 import FacePipeline
 import Foundation
-import ONNXRuntime
 
 /// Options shared by the commands that run the pipeline on photos.
 struct PipelineOptions: ParsableArguments {
@@ -13,7 +12,7 @@ struct PipelineOptions: ParsableArguments {
     /// - Parameter intraOpThreads: threads per network run; by default all cores, since the commands that
     ///   handle one photo at a time are faster when each network uses every core.
     func makePipeline(intraOpThreads: Int = PipelineSettings.processorCount) throws -> FaceAnalysisPipeline {
-        try settings(intraOpThreads: intraOpThreads).makePipeline(environment: ONNXRuntimeEnvironment.shared()).0
+        try settings(intraOpThreads: intraOpThreads).makePipeline().0
     }
 
     /// The environment's pipeline settings with this command's overrides.

@@ -1,4 +1,7 @@
 import ArgumentParser
+import FaceInference
+import FaceInferenceOpenVINO
+import FaceInferenceTriton
 import FaceMatrixServer
 import FacePipeline
 import Foundation
@@ -49,6 +52,9 @@ protocol OneLineRefusal: Error, CustomStringConvertible {}
 
 extension AppConfiguration.InvalidValue: OneLineRefusal {}
 extension ModelLoadingError: OneLineRefusal {}
+extension InferenceError: OneLineRefusal {}
+extension TritonModelMismatch: OneLineRefusal {}
+extension OpenVINOError: OneLineRefusal {}
 
 /// Runs `body`; a `OneLineRefusal` is printed as that line and ends the command with status 1.
 func refusingInOneLine<Value>(_ body: () async throws -> Value) async throws -> Value {

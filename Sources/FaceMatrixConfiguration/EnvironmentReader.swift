@@ -105,11 +105,20 @@ package struct EnvironmentReader {
     package func logLevel(_ name: String, default defaultValue: Logger.Level) throws(ConfigurationError)
         -> Logger.Level
     {
+        try choice(name, default: defaultValue)
+    }
+
+    /// One of `Choice`'s raw values, in any case; `defaultValue` when unset or blank.
+    ///
+    /// - Throws: `ConfigurationError` listing the accepted values for anything else.
+    package func choice<Choice: CaseIterable & RawRepresentable<String>>(_ name: String, default defaultValue: Choice)
+        throws(ConfigurationError) -> Choice
+    {
         guard let raw = value(name) else { return defaultValue }
-        guard let level = Logger.Level(rawValue: raw.lowercased()) else {
-            let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let choice = Choice(rawValue: raw.lowercased()) else {
+            let names = Choice.allCases.map(\.rawValue).joined(separator: ", ")
             throw .init(variable: name, reason: "must be one of \(names), got '\(raw)'")
         }
-        return level
+        return choice
     }
 }

@@ -3,7 +3,6 @@ import FaceMatrixCore
 public import FacePipeline
 import Foundation
 public import ImageDecoding
-public import ONNXRuntime
 
 /// How the face pipeline is built: models, image limits, detector tuning and inference threads. Read from the
 /// environment by both the service and the command-line tools.
@@ -25,6 +24,13 @@ public struct PipelineSettings: Sendable {
     /// `FACEMATRIX_INTRA_OP_THREADS` (1…256): threads one network run may use. On a busy 2-core server 1 gives the best
     /// throughput (see bench/).
     public var intraOpThreads: Int
+    /// `FACEMATRIX_INFERENCE` (`openvino`, `onnxruntime` or `triton`): what runs the networks; `defaultInference`
+    /// by default.
+    public var inference: InferenceRuntime
+    /// `FACEMATRIX_TRITON_URL`: the Triton server's HTTP endpoint when `inference` is `.triton`.
+    public var tritonURL: String
+    /// `FACEMATRIX_TRITON_TIMEOUT_MS` (100…600,000): the longest one call to Triton may take.
+    public var tritonTimeout: Duration
 
     /// Settings given in code; the defaults are those the environment reader falls back to.
     public init(
@@ -33,7 +39,10 @@ public struct PipelineSettings: Sendable {
         imageLimits: ImageLimits = ImageLimits(),
         detection: MTCNNConfiguration = MTCNNConfiguration(),
         inferenceWorkers: Int = PipelineSettings.processorCount,
-        intraOpThreads: Int = PipelineSettings.defaultIntraOpThreads
+        intraOpThreads: Int = PipelineSettings.defaultIntraOpThreads,
+        inference: InferenceRuntime = PipelineSettings.defaultInference,
+        tritonURL: String = "http://127.0.0.1:8000",
+        tritonTimeout: Duration = .seconds(10)
     ) {
         self.modelDirectory = modelDirectory
         self.embedderName = embedderName
@@ -41,12 +50,17 @@ public struct PipelineSettings: Sendable {
         self.detection = detection
         self.inferenceWorkers = inferenceWorkers
         self.intraOpThreads = intraOpThreads
+        self.inference = inference
+        self.tritonURL = tritonURL
+        self.tritonTimeout = tritonTimeout
     }
 
     /// The processors this process may use: the default number of inference workers.
     public static var processorCount: Int { ProcessInfo.processInfo.activeProcessorCount }
     /// One thread per network run: under load, parallel requests use the cores better than parallel operators.
     public static let defaultIntraOpThreads = 1
+    /// OpenVINO: end to end it serves PLACEHOLDER.
+    public static let defaultInference = InferenceRuntime.openvino
 
     /// `make models`' output: `$FACEMATRIX_CACHE/models`, the cache being `~/.cache/facematrix` by default.
     public static func defaultModelDirectory() -> String {
@@ -100,6 +114,11 @@ public struct PipelineSettings: Sendable {
                 "FACEMATRIX_INTRA_OP_THREADS",
                 default: defaults.intraOpThreads,
                 in: 1...256
+            ),
+            inference: try reader.choice("FACEMATRIX_INFERENCE", default: defaults.inference),
+            tritonURL: try reader.string("FACEMATRIX_TRITON_URL", default: defaults.tritonURL),
+            tritonTimeout: .milliseconds(
+                try reader.integer("FACEMATRIX_TRITON_TIMEOUT_MS", default: 10_000, in: 100...600_000)
             )
         )
     }
@@ -146,28 +165,21 @@ public struct PipelineSettings: Sendable {
         try FaceModels(directory: modelDirectory, embedder: embedderName)
     }
 
-    /// Loads the models (checking their sha256) and builds the pipeline on ONNX Runtime.
+    /// Loads the models (checking their sha256) and builds the pipeline on the chosen runtime.
     ///
-    /// - Throws: `ModelLoadingError` for a missing, damaged or incompatible model; `ONNXRuntimeError` when ONNX Runtime
-    ///   cannot load one.
-    public func makePipeline(environment: ONNXRuntimeEnvironment) throws -> (FaceAnalysisPipeline, ONNXRuntimeBackend) {
-        try makePipeline(models: try loadModels(), environment: environment)
+    /// - Throws: `ModelLoadingError` for a missing, damaged or incompatible model; the runtime's error
+    ///   (`ONNXRuntimeError`, `OpenVINOError`) when it cannot load one.
+    public func makePipeline() throws -> (FaceAnalysisPipeline, any InferenceBackend) {
+        try makePipeline(models: try loadModels())
     }
 
-    /// Builds the pipeline on ONNX Runtime from models loaded once by the caller, with `inferenceWorkers` runs at once
-    /// of `intraOpThreads` threads each.
+    /// Builds the pipeline on the chosen runtime from models loaded once by the caller, with `inferenceWorkers` runs
+    /// at once of `intraOpThreads` threads each.
     ///
-    /// - Throws: `ONNXRuntimeError` when ONNX Runtime cannot load a model; `ModelLoadingError` when the embedder's
-    ///   manifest lacks what the pipeline needs.
-    public func makePipeline(models: FaceModels, environment: ONNXRuntimeEnvironment) throws -> (
-        FaceAnalysisPipeline, ONNXRuntimeBackend
-    ) {
-        let backend = try ONNXRuntimeBackend(
-            environment: environment,
-            models: models.paths,
-            options: SessionOptions(intraOpThreads: intraOpThreads),
-            concurrentRuns: inferenceWorkers
-        )
+    /// - Throws: the runtime's error (`ONNXRuntimeError`, `OpenVINOError`) when it cannot load a model;
+    ///   `ModelLoadingError` when the embedder's manifest lacks what the pipeline needs.
+    public func makePipeline(models: FaceModels) throws -> (FaceAnalysisPipeline, any InferenceBackend) {
+        let backend = try makeBackend(models: models)
         let pipeline = try FaceAnalysisPipeline(
             models: models,
             backend: backend,

@@ -19,6 +19,13 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         public var shape: [Int]
         /// Element type, e.g. "float32".
         public var dtype: String
+
+        /// Describes one tensor.
+        public init(name: String, shape: [Int], dtype: String) {
+            self.name = name
+            self.shape = shape
+            self.dtype = dtype
+        }
     }
 
     /// The inputs and outputs of one network of a multi-network model (MTCNN's P-, R- and O-Net).

@@ -4,7 +4,6 @@ public import FaceStore
 public import Hummingbird
 import ImageDecoding
 public import Logging
-import ONNXRuntime
 public import Prometheus
 import Recognition
 import ServiceLifecycle
@@ -21,11 +20,13 @@ public func buildApplication(
     logger: Logger
 ) async throws -> some ApplicationProtocol {
     let stack = try RecognitionStack(configuration: configuration, logger: logger)
+    try await stack.backend.prepare()
     let (database, store, service, pipeline) = (stack.database, stack.store, stack.service, stack.pipeline)
     logger.info(
         "models loaded",
         metadata: [
-            "embedder": "\(pipeline.modelName) \(pipeline.modelVersion)", "runtime": "\(stack.runtimeDescription)",
+            "embedder": "\(pipeline.modelName) \(pipeline.modelVersion)",
+            "runtime": "\(stack.backend.runtimeDescription)",
             "policy": "\(service.configuration.policy.summary(forGallerySize: 1_000))",
         ]
     )
@@ -35,7 +36,7 @@ public func buildApplication(
 
     let checks =
         readinessChecks(database: database) + [
-            ReadinessCheck(name: "onnxruntime") { ONNXRuntimeEnvironment.version },
+            ReadinessCheck(name: "inference") { [backend = stack.backend] in try await backend.checkReady() },
             ReadinessCheck(name: "models") { "\(pipeline.modelName) \(pipeline.modelVersion)" },
         ]
     let webDirectory = TryItPage.directory()

@@ -1,10 +1,10 @@
+public import FaceInference
 import FaceMatrixCore
 public import FacePipeline
 public import FaceStore
 import Hummingbird
 import ImageDecoding
 public import Logging
-import ONNXRuntime
 import Prometheus
 public import Recognition
 import ServiceLifecycle
@@ -17,12 +17,12 @@ public struct RecognitionStack: Sendable {
     public let database: Database
     /// The face store on `database`.
     public let store: PostgresFaceRepository
-    /// The face pipeline on ONNX Runtime, carrying its manifest's calibrated thresholds.
+    /// The face pipeline on the configured runtime, carrying its manifest's calibrated thresholds.
     public let pipeline: FaceAnalysisPipeline
     /// The use cases, on `store` and `pipeline`, behind an admission limiter of `inferenceWorkers` slots.
     public let service: RecognitionService
-    /// The inference runtime, for the log.
-    public let runtimeDescription: String
+    /// What runs the networks: named in the log and asked by the readiness check.
+    public let backend: any InferenceBackend
 
     /// - Parameter waitBudget: overrides `configuration.recognition.waitBudget` (a batch job waits its turn).
     /// - Throws: `DatabaseConfiguration` errors for a bad `DATABASE_URL`, `ModelLoadingError` for a missing or
@@ -33,9 +33,7 @@ public struct RecognitionStack: Sendable {
         databaseLogger[metadataKey: "component"] = "postgres"
         database = Database(configuration: databaseConfiguration, logger: databaseLogger)
         store = PostgresFaceRepository(database: database)
-        let (pipeline, backend) = try configuration.pipeline.makePipeline(environment: ONNXRuntimeEnvironment.shared())
-        self.pipeline = pipeline
-        runtimeDescription = backend.runtimeDescription
+        (pipeline, backend) = try configuration.pipeline.makePipeline()
         service = RecognitionService(
             analyzer: pipeline,
             store: store,

@@ -5,7 +5,6 @@ import FaceStore
 public import Hummingbird
 public import ImageDecoding
 import Logging
-import ONNXRuntime
 public import Prometheus
 public import Recognition
 import ServiceLifecycle

@@ -1,3 +1,4 @@
+import FaceInference
 public import FaceMatrixCore
 import FacePipeline
 public import FaceStore
@@ -101,7 +102,13 @@ public struct RecognitionService: Sendable {
     {
         // Every use case needs the store after the analysis; while it is known to be down, refuse first.
         try store.checkAvailable()
-        let analysis = try await limiter.run { try await analyzer.analyze(bytes, embedding: scope) }
+        let analysis: FaceAnalysis
+        do {
+            analysis = try await limiter.run { try await analyzer.analyze(bytes, embedding: scope) }
+        } catch InferenceError.unavailable {
+            // A remote inference server down or restarting: the client may retry, as when the store is down.
+            throw FaceMatrixError.dependencyUnavailable("inference", retryAfterSeconds: Self.inferenceRetryAfterSeconds)
+        }
         for (stage, milliseconds) in analysis.timings.milliseconds {
             Timer(label: "facematrix_pipeline_stage_seconds", dimensions: [("stage", stage)])
                 .recordNanoseconds(Int64(milliseconds * 1_000_000))
@@ -116,6 +123,10 @@ public struct RecognitionService: Sendable {
         }
         return (analysis, face, embedding)
     }
+
+    /// Seconds a client is told to wait when the inference server cannot be reached: about how long Triton takes
+    /// to load these models after a restart.
+    static let inferenceRetryAfterSeconds = 5
 
     /// Two photos of one person taken apart score well below this; one photo re-encoded or resized scores above.
     static let samePhotoSimilarity = 0.97

@@ -40,7 +40,7 @@ import Testing
         var settings = PipelineSettings()
         settings.modelDirectory = TestModels.directory
         settings.imageLimits.maxBytes = 50_000
-        let pipeline = try settings.makePipeline(environment: TestModels.environment).0
+        let pipeline = try settings.makePipeline().0
         let bytes = try TestData.bytes("face_recognition/examples/obama.jpg")
         await #expect(throws: FaceMatrixError.imageTooLarge("the file exceeds the byte limit of 50000 bytes")) {
             try await pipeline.analyze(bytes)

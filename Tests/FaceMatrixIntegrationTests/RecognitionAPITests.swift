@@ -1,3 +1,4 @@
+import FaceMatrixConfiguration
 import FaceMatrixCore
 import FaceMatrixServer
 import FaceMatrixTestSupport
@@ -17,9 +18,11 @@ import Testing
     static let biden = try! TestData.bytes("face_recognition/examples/biden.jpg")
     static let noFace = try! TestData.bytes("facenet-pytorch/test_images/noise/1.jpg")
 
-    @Test func unknownThenEnrolledThenRecognizedFromAnotherPhoto() async throws {
+    @Test(arguments: TestModels.runtimes)
+    func unknownThenEnrolledThenRecognizedFromAnotherPhoto(on runtime: InferenceRuntime) async throws {
+        let pipeline = try await TestModels.preparedPipeline(on: runtime)
         try await withFreshDatabase { database, _ in
-            let service = try await TestService.make(database: database)
+            let service = try await TestService.make(database: database, pipeline: pipeline)
             try await service.test { client in
                 let first = try await client.send("/api/v1/recognise_user", multipart: .image(Self.obama))
                 #expect(first.status == .ok)
@@ -301,9 +304,11 @@ import Testing
         }
     }
 
-    @Test func badUploadsGetTheirDocumentedErrors() async throws {
+    @Test(arguments: TestModels.runtimes)
+    func badUploadsGetTheirDocumentedErrors(on runtime: InferenceRuntime) async throws {
+        let pipeline = try await TestModels.preparedPipeline(on: runtime)
         try await withFreshDatabase { database, _ in
-            let service = try await TestService.make(database: database, uploadLimit: 1_500_000)
+            let service = try await TestService.make(database: database, uploadLimit: 1_500_000, pipeline: pipeline)
             try await service.test { client in
                 try expectError(
                     try await client.send("/api/v1/recognise_user", multipart: .image(Self.noFace)),
@@ -395,9 +400,11 @@ import Testing
         }
     }
 
-    @Test func duplicatesAreRefusedAndNothingIsWritten() async throws {
+    @Test(arguments: TestModels.runtimes)
+    func duplicatesAreRefusedAndNothingIsWritten(on runtime: InferenceRuntime) async throws {
+        let pipeline = try await TestModels.preparedPipeline(on: runtime)
         try await withFreshDatabase { database, _ in
-            let service = try await TestService.make(database: database)
+            let service = try await TestService.make(database: database, pipeline: pipeline)
             try await service.test { client in
                 let created = try await client.send(
                     "/api/v1/add_user",

@@ -4,8 +4,10 @@ Layout of the output directory::
 
     DIR/mtcnn/{pnet,rnet,onet}.onnx + manifest.json
     DIR/face-reidentification-retail-0095/model.onnx + manifest.json
-    DIR/triton/<model>/config.pbtxt + DIR/triton/<model>/1/model.onnx
     DIR/.build-stamp.json            (hash of the inputs + tool source; output hashes)
+    DIR/triton/                      the production Triton repository of every model in DIR
+                                     (triton_repository: facematrix-models.json, <model>/config.pbtxt,
+                                     <model>/1/model.onnx), rewritten only when it differs
 
 Everything is first written to a staging folder inside DIR and then renamed
 into place, one model folder at a time, so a reader sees either the old or the
@@ -13,7 +15,9 @@ new version of a folder, never a half-written one. The stamp is removed before
 and rewritten after the swap, so an interrupted build is redone next time.
 
 The folder mechanics (lock, staging, swap, stamp, ``verify``) live in
-``cache_folder``, the per-model conversion steps in ``conversions``.
+``cache_folder``, the per-model conversion steps in ``conversions``. The Triton
+repository is not part of the stamp: it is made from the manifests after the
+swap (and by ``facenet --triton``), and ``verify`` checks it against its own index.
 
 This module imports only the standard library at the top (and so do those two):
 the "nothing changed" path must stay fast. Converters (numpy/onnx) are imported
@@ -30,13 +34,15 @@ from pathlib import Path
 
 from . import __version__
 from .cache_folder import STAMP, all_files, default_out, locked, read_stamp, staging_folder, swap_in, verify
-from .conversions import MTCNN_NETS, REID, convert_mtcnn, convert_reid, save_checked, write_triton
+from .conversions import MTCNN_NETS, REID, convert_mtcnn, convert_reid, save_checked
 from .manifest import write_json
 from .sources import default_shared_models, facenet_pytorch_mtcnn_files, file_hash, omz_reid_files
+from .triton_repository import write_repository
 
 __all__ = ["MANAGED", "MTCNN_NETS", "REID", "STAMP", "build", "convert_facenet", "default_out", "verify"]
 
-MANAGED = ["mtcnn", REID] + [f"triton/{n}" for n in MTCNN_NETS] + [f"triton/{REID}"]
+MANAGED = ["mtcnn", REID]
+TRITON_DIR = "triton"  # the production Triton repository, inside the model folder
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TOOLS_DIR = PACKAGE_DIR.parent
@@ -110,9 +116,11 @@ def build(out=None, shared=None, force: bool = False, log=print) -> dict:
     digest = _inputs_digest(inputs)
     with locked(out):
         if not force and _up_to_date(out, digest, log):
+            write_repository(out, out / TRITON_DIR, "production", log=log)
             log(f"models in {out} are up to date ({time.monotonic() - t0:.2f} s)")
             return {"rebuilt": False, "out": str(out), "seconds": time.monotonic() - t0}
         outputs = _rebuild(out, inputs, digest, log)
+        write_repository(out, out / TRITON_DIR, "production", log=log)
         problems = verify(out)
     if problems:
         raise RuntimeError("verification after build failed: " + "; ".join(problems))
@@ -124,12 +132,12 @@ def build(out=None, shared=None, force: bool = False, log=print) -> dict:
 def convert_facenet(state_dict_path, out=None, name: str = "facenet-vggface2", triton: bool = False,
                     version: str | None = None, license_: str = "MIT", source: str | None = None,
                     log=print) -> Path:
-    """Convert a facenet-pytorch InceptionResnetV1 state_dict into ``out/<name>/``
-    (and ``out/triton/<name>/`` with ``triton=True``). Returns the model folder."""
+    """Convert a facenet-pytorch InceptionResnetV1 state_dict into ``out/<name>/``; with ``triton=True``, then
+    rewrite the production Triton repository ``out/triton/`` (which then serves it as ``<name>``, beside every
+    other model of ``out``). Returns the model folder."""
     from .facenet import build_inception_resnet_v1
     from .manifest import facenet_manifest
     from .torch_pickle import load_state_dict
-    from .triton import DEFAULT_EMBEDDER_SETTINGS
 
     state_dict_path = Path(state_dict_path)
     out = Path(out) if out else default_out()
@@ -142,10 +150,8 @@ def convert_facenet(state_dict_path, out=None, name: str = "facenet-vggface2", t
         path.parent.mkdir(parents=True)
         io, sha = save_checked(model, path)
         write_json(path.parent / "manifest.json", facenet_manifest(name, version, license_, source, sha, io))
-        entries = [name]
+        swap_in(staging, out, [name])
         if triton:
-            write_triton(staging / "triton", name, path, io, DEFAULT_EMBEDDER_SETTINGS)
-            entries.append(f"triton/{name}")
-        swap_in(staging, out, entries)
+            write_repository(out, out / TRITON_DIR, "production", log=log)
     log(f"wrote {out / name}/model.onnx (sha256 {sha}){' and ' + str(out / 'triton' / name) if triton else ''}")
     return out / name

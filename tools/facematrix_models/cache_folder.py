@@ -18,6 +18,8 @@ from pathlib import Path
 from .sources import cache_root, file_hash
 
 STAMP = ".build-stamp.json"
+# The index at the root of a Triton repository (triton_repository.INDEX), with the sha256 of every file in it.
+REPOSITORY_INDEX = "facematrix-models.json"
 
 
 def default_out() -> Path:
@@ -33,8 +35,9 @@ def read_stamp(out: Path) -> dict | None:
 
 
 def verify(out) -> list[str]:
-    """Cheap consistency check of DIR: every file named by a manifest or by the
-    build stamp exists and has the recorded sha256. Returns the problems found."""
+    """Cheap consistency check of DIR: every file named by a manifest, by the build
+    stamp or by the production Triton repository's index
+    (DIR/triton/facematrix-models.json) exists and has the recorded sha256. Returns the problems found."""
     out = Path(out)
     problems = []
     hashes: dict[Path, str] = {}
@@ -56,6 +59,8 @@ def verify(out) -> list[str]:
                 problems.append(f"{rel}: sha256 differs from the build stamp")
     for manifest_path in sorted(out.glob("*/manifest.json")):
         problems += _manifest_problems(out, manifest_path, sha)
+    if (out / "triton" / REPOSITORY_INDEX).is_file():
+        problems += _repository_problems(out, out / "triton" / REPOSITORY_INDEX, sha)
     return problems
 
 
@@ -73,6 +78,24 @@ def _manifest_problems(out: Path, manifest_path: Path, sha) -> list[str]:
             problems.append(f"{rel}: missing (named by {manifest_path.parent.name}/manifest.json)")
         elif sha(path) != entry["sha256"]:
             problems.append(f"{rel}: sha256 differs from {manifest_path.parent.name}/manifest.json")
+    return problems
+
+
+def _repository_problems(out: Path, index_path: Path, sha) -> list[str]:
+    """The files named by a Triton repository's index that are missing or differ from their recorded sha256."""
+    index_name = index_path.relative_to(out).as_posix()
+    try:
+        files = json.loads(index_path.read_text())["files"]
+    except (ValueError, KeyError) as e:
+        return [f"{index_name}: {e}"]
+    problems = []
+    for rel, digest in files.items():
+        path = index_path.parent / rel
+        shown = path.relative_to(out).as_posix()
+        if not path.is_file():
+            problems.append(f"{shown}: missing (named by {index_name})")
+        elif sha(path) != digest:
+            problems.append(f"{shown}: sha256 differs from {index_name}")
     return problems
 
 

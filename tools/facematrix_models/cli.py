@@ -1,4 +1,4 @@
-"""Command line: ``python -m facematrix_models {build,verify,facenet,parity} ...``."""
+"""Command line: ``python -m facematrix_models {build,verify,facenet,facenet-demo,triton-repo,parity} ...``."""
 
 from __future__ import annotations
 
@@ -34,6 +34,23 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", dest="model_version", help="manifest 'version' (default: state-dict-<sha256 prefix>)")
     p.add_argument("--license", default="MIT", help="manifest 'license' (default: MIT, facenet-pytorch's)")
     p.add_argument("--source", help="manifest 'source' text (default: file name + sha256)")
+
+    p = sub.add_parser("facenet-demo", help="a model folder DEST with MTCNN and a random-weight FaceNet embedder "
+                                            "(for tests of the FaceNet path); nothing is written when up to date")
+    p.add_argument("dest", help="the folder to write: DEST/mtcnn/, DEST/NAME/ (and DEST/triton/ with --triton)")
+    p.add_argument("--models", help="where MTCNN is copied from (default as for build; built first if needed)")
+    p.add_argument("--name", default="facenet-random", help="the embedder's folder = FACEMATRIX_EMBEDDER")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random weights (default 0)")
+    p.add_argument("--triton", action="store_true", help="also write DEST/triton/ (production repository)")
+
+    p = sub.add_parser("triton-repo", help="write a Triton model repository of every model in DIR (nothing is "
+                                           "written when it is up to date)")
+    p.add_argument("--models", help="the model folder (default as for build's --out)")
+    p.add_argument("--target", choices=["production", "cpu"], default="production",
+                   help="production: onnxruntime_onnx on KIND_GPU (what `build` writes to DIR/triton); cpu: "
+                        "the Python backend running model.onnx with onnxruntime on KIND_CPU (scripts/triton.sh)")
+    p.add_argument("--dest", help="the repository folder (default DIR/triton for production; required for cpu)")
+    p.add_argument("--instances", type=int, default=1, help="instance_group count of every model (default 1)")
 
     p = sub.add_parser("parity", help="embedder parity on real faces: converted ONNX (onnxruntime) vs the IR "
                                       "(OpenVINO, f32); writes OUT/parity-report.json")
@@ -78,6 +95,30 @@ def _facenet(args) -> int:
     return 0
 
 
+def _facenet_demo(args) -> int:
+    """``facenet-demo``: MTCNN + a random-weight FaceNet in DEST."""
+    from .facenet_demo import make_demo
+    make_demo(args.dest, args.models, name=args.name, seed=args.seed, triton=args.triton)
+    return 0
+
+
+def _triton_repo(args) -> int:
+    """``triton-repo``: the TARGET repository of DIR's models at DEST (a line says so when it is rewritten)."""
+    from pathlib import Path
+
+    from .build import TRITON_DIR, default_out, locked
+    from .triton_repository import write_repository
+    models = Path(args.models) if args.models else default_out()
+    if args.dest is None and args.target != "production":
+        print("facematrix_models: triton-repo --target cpu needs --dest (DIR/triton is the production one)",
+              file=sys.stderr)
+        return 2
+    dest = Path(args.dest) if args.dest else models / TRITON_DIR
+    with locked(models):
+        write_repository(models, dest, args.target, instances=args.instances)
+    return 0
+
+
 def _parity(args) -> int:
     """``parity``: build OUT if needed, then compare the converted embedder with the IR."""
     from .build import build, default_out
@@ -90,7 +131,8 @@ def _parity(args) -> int:
 
 
 # subcommand -> handler(args) returning the exit status
-COMMANDS = {"build": _build, "verify": _verify, "facenet": _facenet, "parity": _parity}
+COMMANDS = {"build": _build, "verify": _verify, "facenet": _facenet, "facenet-demo": _facenet_demo,
+            "triton-repo": _triton_repo, "parity": _parity}
 
 
 def main(argv=None) -> int:

@@ -1,6 +1,6 @@
 """The conversion steps that ``build`` and ``convert_facenet`` stage: each model is
-converted to ONNX, saved, run once on zeros, given its manifest and its Triton
-folder (``<staging>/triton/<model>/config.pbtxt`` + ``1/model.onnx``).
+converted to ONNX, saved, run once on zeros and given its manifest. (The Triton
+repositories are made from the manifests afterwards: ``triton_repository``.)
 
 Only the standard library is imported at the top (``build`` imports this module
 on its fast "nothing changed" path); the converters are imported lazily.
@@ -9,7 +9,6 @@ on its fast "nothing changed" path); the converters are imported lazily.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 from . import __version__
@@ -18,16 +17,6 @@ from .sources import file_hash
 
 REID = "face-reidentification-retail-0095"
 MTCNN_NETS = ("pnet", "rnet", "onet")
-
-
-def write_triton(triton_root: Path, name: str, onnx_path: Path, io: dict, settings: dict) -> None:
-    """Write ``triton_root/<name>/config.pbtxt`` and a copy of the model as ``1/model.onnx``."""
-    from .triton import make_config
-
-    model_dir = triton_root / name
-    (model_dir / "1").mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(onnx_path, model_dir / "1" / "model.onnx")
-    (model_dir / "config.pbtxt").write_text(make_config(name, io, **settings))
 
 
 def smoke_test(path: Path, io: dict) -> None:
@@ -69,11 +58,10 @@ def load_calibration(calibration_file: Path):
 
 
 def convert_mtcnn(staging: Path, inputs: dict[str, Path], log) -> None:
-    """P-, R- and O-Net from facenet-pytorch's state_dicts into ``staging/mtcnn/`` (and their Triton folders)."""
+    """P-, R- and O-Net from facenet-pytorch's state_dicts into ``staging/mtcnn/``."""
     from .manifest import mtcnn_manifest
     from .mtcnn import build_network
     from .torch_pickle import load_state_dict
-    from .triton import TRITON_SETTINGS
 
     mt_dir = staging / "mtcnn"
     mt_dir.mkdir(parents=True)
@@ -82,17 +70,15 @@ def convert_mtcnn(staging: Path, inputs: dict[str, Path], log) -> None:
         model = build_network(net, load_state_dict(inputs[f"mtcnn/{net}"]), producer_version=__version__)
         path = mt_dir / f"{net}.onnx"
         ios[net], shas[net] = save_checked(model, path)
-        write_triton(staging / "triton", net, path, ios[net], TRITON_SETTINGS[net])
         log(f"  mtcnn/{net}.onnx  sha256 {shas[net][:16]}...")
     write_json(mt_dir / "manifest.json", mtcnn_manifest(shas, ios))
 
 
 def convert_reid(staging: Path, inputs: dict[str, Path], log, calibration_file: Path) -> None:
-    """The Intel embedder's OpenVINO IR into ``staging/<REID>/`` (and its Triton folder), with the calibration's
-    thresholds in its manifest."""
+    """The Intel embedder's OpenVINO IR into ``staging/<REID>/``, with the calibration's thresholds in its
+    manifest."""
     from .manifest import reid_manifest
     from .openvino_ir import convert_ir
-    from .triton import TRITON_SETTINGS
 
     reid_dir = staging / REID
     reid_dir.mkdir(parents=True)
@@ -101,5 +87,4 @@ def convert_reid(staging: Path, inputs: dict[str, Path], log, calibration_file: 
     io, sha = save_checked(model, path)
     thresholds, note = load_calibration(calibration_file)
     write_json(reid_dir / "manifest.json", reid_manifest(sha, io, thresholds, note))
-    write_triton(staging / "triton", REID, path, io, TRITON_SETTINGS[REID])
     log(f"  {REID}/model.onnx  sha256 {sha[:16]}...")

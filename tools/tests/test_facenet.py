@@ -5,6 +5,10 @@ compared with faceie's independent numpy Inception-ResNet-v1."""
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -12,6 +16,7 @@ import pytest
 
 from facematrix_models.build import convert_facenet, verify
 from facematrix_models.facenet import build_inception_resnet_v1
+from facematrix_models.facenet_demo import DEMO_NAME, make_demo, random_state_dict
 from facematrix_models.onnx_graph import io_spec, save_model
 from facematrix_models.parity import compare_outputs, load_rgb, onnx_outputs, update_report
 from facematrix_models.torch_pickle import load_state_dict, save_state_dict
@@ -22,76 +27,10 @@ from faceie.nn_arguments import BatchNormalisationWeights, Conv2DWeights, Linear
 
 # facenet-pytorch 2.6.0 InceptionResnetV1(classify=False).state_dict(), measured with torch:
 # 714 entries (incl. num_batches_tracked), 23,512,336 elements.
+TOOLS = Path(__file__).resolve().parents[1]
 FACENET_PYTORCH_ENTRIES = 714
 FACENET_PYTORCH_ELEMENTS = 23_512_336
 BN_EPS = 0.001
-
-
-def _random_state_dict(seed: int = 0) -> dict:
-    """facenet-pytorch key names and shapes, weights like torch's default init,
-    batch-norm statistics random (variances positive)."""
-    rng = np.random.default_rng(seed)
-    sd: dict[str, np.ndarray] = {}
-
-    def uniform(shape, fan_in):
-        bound = 1.0 / np.sqrt(fan_in)
-        return rng.uniform(-bound, bound, shape).astype(np.float32)
-
-    def bn(prefix, c):
-        sd[f"{prefix}.weight"] = rng.uniform(0.5, 1.5, c).astype(np.float32)
-        sd[f"{prefix}.bias"] = rng.uniform(-0.2, 0.2, c).astype(np.float32)
-        sd[f"{prefix}.running_mean"] = rng.uniform(-0.5, 0.5, c).astype(np.float32)
-        sd[f"{prefix}.running_var"] = rng.uniform(0.5, 2.0, c).astype(np.float32)
-        sd[f"{prefix}.num_batches_tracked"] = np.array(int(rng.integers(1, 10**6)), dtype=np.int64)
-
-    def basic(prefix, cin, cout, k):
-        kh, kw = (k, k) if isinstance(k, int) else k
-        sd[f"{prefix}.conv.weight"] = uniform((cout, cin, kh, kw), cin * kh * kw)
-        bn(f"{prefix}.bn", cout)
-
-    def conv_bias(prefix, cin, cout):
-        sd[f"{prefix}.weight"] = uniform((cout, cin, 1, 1), cin)
-        sd[f"{prefix}.bias"] = uniform((cout,), cin)
-
-    for name, cin, cout, k in [("conv2d_1a", 3, 32, 3), ("conv2d_2a", 32, 32, 3), ("conv2d_2b", 32, 64, 3),
-                               ("conv2d_3b", 64, 80, 1), ("conv2d_4a", 80, 192, 3), ("conv2d_4b", 192, 256, 3)]:
-        basic(name, cin, cout, k)
-    for i in range(5):  # Block35
-        p = f"repeat_1.{i}"
-        basic(f"{p}.branch0", 256, 32, 1)
-        basic(f"{p}.branch1.0", 256, 32, 1)
-        basic(f"{p}.branch1.1", 32, 32, 3)
-        basic(f"{p}.branch2.0", 256, 32, 1)
-        basic(f"{p}.branch2.1", 32, 32, 3)
-        basic(f"{p}.branch2.2", 32, 32, 3)
-        conv_bias(f"{p}.conv2d", 96, 256)
-    basic("mixed_6a.branch0", 256, 384, 3)
-    basic("mixed_6a.branch1.0", 256, 192, 1)
-    basic("mixed_6a.branch1.1", 192, 192, 3)
-    basic("mixed_6a.branch1.2", 192, 256, 3)
-    for i in range(10):  # Block17
-        p = f"repeat_2.{i}"
-        basic(f"{p}.branch0", 896, 128, 1)
-        basic(f"{p}.branch1.0", 896, 128, 1)
-        basic(f"{p}.branch1.1", 128, 128, (1, 7))
-        basic(f"{p}.branch1.2", 128, 128, (7, 1))
-        conv_bias(f"{p}.conv2d", 256, 896)
-    basic("mixed_7a.branch0.0", 896, 256, 1)
-    basic("mixed_7a.branch0.1", 256, 384, 3)
-    basic("mixed_7a.branch1.0", 896, 256, 1)
-    basic("mixed_7a.branch1.1", 256, 256, 3)
-    basic("mixed_7a.branch2.0", 896, 256, 1)
-    basic("mixed_7a.branch2.1", 256, 256, 3)
-    basic("mixed_7a.branch2.2", 256, 256, 3)
-    for p in [f"repeat_3.{i}" for i in range(5)] + ["block8"]:  # Block8
-        basic(f"{p}.branch0", 1792, 192, 1)
-        basic(f"{p}.branch1.0", 1792, 192, 1)
-        basic(f"{p}.branch1.1", 192, 192, (1, 3))
-        basic(f"{p}.branch1.2", 192, 192, (3, 1))
-        conv_bias(f"{p}.conv2d", 384, 1792)
-    sd["last_linear.weight"] = uniform((512, 1792), 1792)
-    bn("last_bn", 512)
-    return sd
 
 
 def _faceie_weights(sd: dict):
@@ -145,7 +84,7 @@ def _faceie_raw_embedding(x: np.ndarray, w) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def state_dict():
-    sd = _random_state_dict()
+    sd = random_state_dict()
     assert len(sd) == FACENET_PYTORCH_ENTRIES
     assert sum(v.size for v in sd.values()) == FACENET_PYTORCH_ELEMENTS
     return sd
@@ -223,6 +162,9 @@ def test_facenet_manifest_and_triton(converted):
     config = parse_pbtxt((out / "triton" / "facenet-random" / "config.pbtxt").read_text())
     model = onnx.load(str(out / "triton" / "facenet-random" / "1" / "model.onnx"))
     assert check_config_against_io(config, io_spec(model)) == []
+    assert config["max_batch_size"] == [64] and config["dynamic_batching"][0]["max_queue_delay_microseconds"] == [2000]
+    index = json.loads((out / "triton" / "facematrix-models.json").read_text())
+    assert index["roles"] == {"embedder": "facenet-random"}  # no MTCNN in this folder
 
 
 def test_facenet_parity_check_detects_wrong_residual_scale(converted, face_batch, reference, tmp_path):
@@ -251,3 +193,36 @@ def test_facenet_converter_entries(state_dict):
     del sd["repeat_2.4.branch1.1.conv.weight"]
     with pytest.raises(ValueError, match="lacks"):
         build_inception_resnet_v1(sd)
+
+
+def test_facenet_demo_folder(models_dir, converted, tmp_path):
+    """`facenet-demo DIR`: MTCNN + the random-weight FaceNet, the manifest as the service reads it, the same bytes
+    as a conversion of the same weights, nothing written the second time; with --triton, its repository."""
+    _, _, model_dir = converted
+    dest = tmp_path / "demo"
+    cli = subprocess.run([sys.executable, "-m", "facematrix_models", "facenet-demo", str(dest), "--models",
+                          str(models_dir), "--triton"], cwd=TOOLS, capture_output=True, text=True)
+    assert cli.returncode == 0, cli.stderr
+    assert f"FACEMATRIX_MODEL_DIR={dest} FACEMATRIX_EMBEDDER={DEMO_NAME}" in cli.stdout
+    assert (dest / DEMO_NAME / "model.onnx").read_bytes() == (model_dir / "model.onnx").read_bytes()  # seed 0
+    for name in ("manifest.json", "pnet.onnx", "rnet.onnx", "onet.onnx"):
+        assert (dest / "mtcnn" / name).read_bytes() == (models_dir / "mtcnn" / name).read_bytes()
+    manifest = json.loads((dest / DEMO_NAME / "manifest.json").read_text())
+    assert manifest["name"] == DEMO_NAME and manifest["version"] == "random-seed-0"
+    assert manifest["crop"]["margin_unit"] == "pixels_of_output" and manifest["thresholds"] is None
+    index = json.loads((dest / "triton" / "facematrix-models.json").read_text())
+    assert index["roles"] == {"pnet": "pnet", "rnet": "rnet", "onet": "onet", "embedder": DEMO_NAME}
+    assert index["models"][DEMO_NAME]["inputs"] == [{"name": "input", "datatype": "FP32", "shape": [-1, 3, 160, 160]}]
+    before = {p: p.stat().st_mtime_ns for p in dest.rglob("*") if p.is_file()}
+    again = make_demo(dest, models_dir, triton=True, log=lambda *_: None)
+    assert again == dest.resolve() and {p: p.stat().st_mtime_ns for p in dest.rglob("*") if p.is_file()} == before
+    assert [p for p in verify(dest) if "build-stamp" not in p] == []
+
+
+def test_the_service_accepts_the_converters_margin_unit(converted):
+    """The Swift FaceAligner refuses any box_margin unit but nil and the ones it names; the converter's is one."""
+    _, _, model_dir = converted
+    unit = json.loads((model_dir / "manifest.json").read_text())["crop"]["margin_unit"]
+    aligner = (TOOLS.parent / "Sources" / "FacePipeline" / "FaceAligner.swift").read_text()
+    accepted = set(re.findall(r'crop\.marginUnit == "([^"]+)"', aligner))
+    assert accepted and unit in accepted, (unit, accepted)

@@ -5,7 +5,7 @@ import FaceMatrixServer
 import FaceMatrixTestSupport
 import FacePipeline
 import Foundation
-import ONNXRuntime
+import Testing
 
 /// The converted models from `make models`, loaded once for all tests.
 enum TestModels {
@@ -13,18 +13,66 @@ enum TestModels {
         TestEnvironment.environment["FACEMATRIX_MODEL_DIR"] ?? "\(TestEnvironment.cacheDirectory)/models"
     }
 
-    static let environment: ONNXRuntimeEnvironment = try! ONNXRuntimeEnvironment.shared()
+    /// The default pipeline (the default runtime and embedder), shared by the tests.
+    static let pipeline: FaceAnalysisPipeline = pipeline(on: PipelineSettings.defaultInference)
 
-    /// The default pipeline (ONNX Runtime, the default embedder), shared by the tests.
-    static let pipeline: FaceAnalysisPipeline = {
+    /// The default embedder's pipeline on each runtime, loaded once.
+    static let pipelines: [InferenceRuntime: FaceAnalysisPipeline] = Dictionary(
+        uniqueKeysWithValues: InferenceRuntime.inProcess.map { ($0, makePipeline(on: $0)) }
+    )
+
+    static func pipeline(on runtime: InferenceRuntime) -> FaceAnalysisPipeline {
+        pipelines[runtime] ?? makePipeline(on: runtime)
+    }
+
+    /// Every runtime the service can use; `make test` starts the Triton server the last one needs.
+    static let runtimes: [InferenceRuntime] = InferenceRuntime.inProcess + [.triton]
+
+    /// The URL of the Triton server `make test` started (scripts/triton.sh start), serving the model cache.
+    static var tritonURL: String {
+        get throws {
+            try #require(
+                TestEnvironment.environment["FACEMATRIX_TRITON_URL"],
+                "FACEMATRIX_TRITON_URL is not set: run the tests with `make test`, or start a server with `scripts/triton.sh start DIR`"
+            )
+        }
+    }
+
+    /// The default embedder's pipeline on `runtime`, ready to run: for Triton a fresh client whose models were
+    /// checked against their manifests.
+    static func preparedPipeline(on runtime: InferenceRuntime) async throws -> FaceAnalysisPipeline {
+        guard runtime == .triton else { return pipeline(on: runtime) }
+        return try await tritonPipeline(url: try tritonURL).pipeline
+    }
+
+    /// A pipeline on the Triton server at `url`, prepared, with its backend.
+    static func tritonPipeline(
+        url: String,
+        directory: String = directory,
+        embedder: String = FaceModels.defaultEmbedder
+    )
+        async throws -> (pipeline: FaceAnalysisPipeline, backend: any InferenceBackend)
+    {
         var settings = PipelineSettings()
         settings.modelDirectory = directory
+        settings.embedderName = embedder
+        settings.inference = .triton
+        settings.tritonURL = url
+        let (pipeline, backend) = try settings.makePipeline()
+        try await backend.prepare()
+        return (pipeline, backend)
+    }
+
+    private static func makePipeline(on runtime: InferenceRuntime) -> FaceAnalysisPipeline {
+        var settings = PipelineSettings()
+        settings.modelDirectory = directory
+        settings.inference = runtime
         do {
-            return try settings.makePipeline(environment: environment).0
+            return try settings.makePipeline().0
         } catch {
-            fatalError("the models in \(directory) could not be loaded (\(error)); run `make models`")
+            fatalError("the models in \(directory) could not be loaded on \(runtime) (\(error)); run `make models`")
         }
-    }()
+    }
 
     static let manifest: FaceModels = try! FaceModels(directory: directory)
 }

@@ -1,5 +1,6 @@
 import FaceMatrixCore
 import FaceMatrixServer
+import FacePipeline
 import FaceStore
 import Foundation
 import Hummingbird
@@ -28,13 +29,13 @@ struct TestService {
         concurrency: Int = 2,
         queueLimit: Int = 16,
         maximumFacesPerPhoto: Int = 10,
-        operationTimeout: Duration = .seconds(30)
+        operationTimeout: Duration = .seconds(30),
+        pipeline: FaceAnalysisPipeline = TestModels.pipeline
     ) async throws -> TestService {
         // The whole suite runs in parallel on two cores, where a query can wait several seconds for the CPU; the
         // service's 5 s would then read as an outage and open the breaker. Tests of outages choose their own.
         var store = PostgresFaceRepository(database: database)
         store.operationTimeout = operationTimeout
-        let pipeline = TestModels.pipeline
         try await store.prepare(for: pipeline.model)
         var settings = RecognitionSettings()
         settings.enrollmentKeyLifetime = keyLifetime

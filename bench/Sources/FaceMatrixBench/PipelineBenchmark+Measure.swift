@@ -6,7 +6,6 @@ import FaceMatrixTestSupport
 import FacePipeline
 import Foundation
 import ImageDecoding
-import ONNXRuntime
 
 /// The measurements: the pipeline per stage, the networks alone (replayed), and images per second with 1 and 2 callers.
 extension PipelineBenchmark {
@@ -14,34 +13,24 @@ extension PipelineBenchmark {
         photos: [[UInt8]],
         portrait: [UInt8],
         models: FaceModels,
-        settings: PipelineSettings,
-        intraOpThreads: Int
+        settings: PipelineSettings
     ) async throws -> ConfigurationResult {
-        let environment = try ONNXRuntimeEnvironment.shared()
-        let options = SessionOptions(intraOpThreads: intraOpThreads)
-        let backend = RecordingBackend(
-            wrapping: try ONNXRuntimeBackend(
-                environment: environment,
-                models: models.paths,
-                options: options,
-                concurrentRuns: 2
-            )
-        )
+        var settings = settings
+        settings.inferenceWorkers = 2
+        let inner = try settings.makeBackend(models: models)
+        let backend = RecordingBackend(wrapping: inner)
         let pipeline = try FaceAnalysisPipeline(
             models: models,
             backend: backend,
             imageLimits: settings.imageLimits,
             detection: settings.detection
         )
-        let sessions = try models.paths.mapValues {
-            try ONNXRuntimeSession(environment: environment, modelPath: $0, options: options)
-        }
 
-        // Warm-up: first runs allocate ONNX Runtime's buffers for each new input shape.
+        // Warm-up: first runs allocate the runtime's buffers for each new input shape.
         for photo in photos { _ = try await pipeline.analyze(photo) }
         _ = backend.takeCalls()
 
-        // One caller: per-stage times, and the same network runs replayed on ONNX Runtime alone.
+        // One caller: per-stage times, and the same network runs replayed on the runtime alone.
         var stages: [String: [Double]] = [:]
         var endToEnd = 0.0
         var pureNetwork = 0.0
@@ -52,7 +41,7 @@ extension PipelineBenchmark {
                     stages[stage, default: []].append(milliseconds)
                 }
                 endToEnd += analysis.timings.total.milliseconds
-                pureNetwork += try replay(backend.takeCalls(), on: sessions)
+                pureNetwork += try await replay(backend.takeCalls(), on: inner)
             }
         }
 
@@ -64,10 +53,11 @@ extension PipelineBenchmark {
         for _ in 0..<portraitRuns {
             let analysis = try await pipeline.analyze(portrait)
             portraitTimes.append(analysis.timings.total.milliseconds)
-            portraitNetwork.append(try replay(backend.takeCalls(), on: sessions))
+            portraitNetwork.append(try await replay(backend.takeCalls(), on: inner))
         }
         return ConfigurationResult(
-            intraOpThreads: intraOpThreads,
+            runtime: inner.runtimeDescription,
+            intraOpThreads: settings.intraOpThreads,
             stagesMs: stages.mapValues(Distribution.init),
             endToEndMsTotal: endToEnd,
             pureNetworkMsTotal: pureNetwork,
@@ -79,14 +69,13 @@ extension PipelineBenchmark {
         )
     }
 
-    /// Runs the recorded calls one after the other directly on ONNX Runtime sessions; returns the milliseconds.
-    func replay(_ calls: [RecordingBackend.Call], on sessions: [String: ONNXRuntimeSession]) throws -> Double {
+    /// Runs the recorded calls one after the other on the backend alone; returns the milliseconds.
+    func replay(_ calls: [RecordingBackend.Call], on backend: any InferenceBackend) async throws -> Double {
         let clock = ContinuousClock()
         var total = Duration.zero
         for call in calls {
-            let session = sessions[call.model]!
             let started = clock.now
-            _ = try session.run(call.inputs, outputNames: call.outputs)
+            _ = try await backend.run(model: call.model, inputs: call.inputs, outputs: call.outputs)
             total += clock.now - started
         }
         return total.milliseconds

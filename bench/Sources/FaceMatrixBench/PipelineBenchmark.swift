@@ -6,7 +6,6 @@ import FaceMatrixTestSupport
 import FacePipeline
 import Foundation
 import ImageDecoding
-import ONNXRuntime
 
 /// `make bench-pipeline`: how fast the face pipeline is on this machine, per stage and end to end, compared with
 /// ONNX Runtime alone on the very same tensors.
@@ -24,6 +23,7 @@ struct PipelineBenchmark: AsyncParsableCommand {
     @Option(help: "Directory for the result files.") var output = "bench/results"
 
     struct ConfigurationResult: Codable {
+        let runtime: String
         let intraOpThreads: Int
         let stagesMs: [String: Distribution]
         let endToEndMsTotal: Double
@@ -52,17 +52,15 @@ struct PipelineBenchmark: AsyncParsableCommand {
         if let models { settings.modelDirectory = models }
         let faceModels = try settings.loadModels()
         var results: [ConfigurationResult] = []
-        for intraOpThreads in [1, 2] {
-            print("measuring with \(intraOpThreads) intra-op thread(s)…")
-            results.append(
-                try await measure(
-                    photos: photos,
-                    portrait: portrait,
-                    models: faceModels,
-                    settings: settings,
-                    intraOpThreads: intraOpThreads
+        for runtime in InferenceRuntime.inProcess {
+            for intraOpThreads in [1, 2] {
+                print("measuring \(runtime) with \(intraOpThreads) intra-op thread(s)…")
+                settings.inference = runtime
+                settings.intraOpThreads = intraOpThreads
+                results.append(
+                    try await measure(photos: photos, portrait: portrait, models: faceModels, settings: settings)
                 )
-            )
+            }
         }
         let pixels = try photos.map { try ImageDecoder().probe($0) }.map { Double($0.width * $0.height) }
         let report = Report(
@@ -127,22 +125,24 @@ struct PipelineBenchmark: AsyncParsableCommand {
             - machine: \(report.machine.cpu), \(report.machine.cores) cores, \(report.machine.memoryGiB) GiB, Linux \(report.machine.kernel)
             - photos: \(report.photos) (the labelled shared test photos, mean \(f(report.photoPixelsMean / 1e6)) MP), \(passes) passes
 
-            | intra-op threads | e2e / pure network | images/s, 1 caller | images/s, 2 callers | 640×480 p50 | 640×480 p95 | 640×480 network p50 |
-            |---|---|---|---|---|---|---|
+            | runtime | intra-op threads | e2e / pure network | images/s, 1 caller | images/s, 2 callers | 640×480 p50 | 640×480 p95 | 640×480 network p50 |
+            |---|---|---|---|---|---|---|---|
 
             """
         for result in report.configurations {
-            text += "| \(result.intraOpThreads) | \(String(format: "%.2f", result.endToEndOverPureNetwork)) | "
+            text += "| \(result.runtime) | \(result.intraOpThreads) | "
+            text += "\(String(format: "%.2f", result.endToEndOverPureNetwork)) | "
             text += "\(f(result.imagesPerSecond1Caller)) | \(f(result.imagesPerSecond2Callers)) | "
             text += "\(f(result.portrait640x480.p50)) ms | \(f(result.portrait640x480.p95)) ms | "
             text += "\(f(result.portraitPureNetwork.p50)) ms |\n"
         }
         text += "\nMean time per stage over the photo set, one caller (ms):\n\n"
-        text += "| intra-op threads | decode | P-Net pyramid | R-Net | O-Net | align | embed | total |\n"
-        text += "|---|---|---|---|---|---|---|---|\n"
+        text += "| runtime | intra-op threads | decode | P-Net pyramid | R-Net | O-Net | align | embed | total |\n"
+        text += "|---|---|---|---|---|---|---|---|---|\n"
         for result in report.configurations {
             let stage = { (name: String) in f(result.stagesMs[name]?.mean ?? 0) }
-            text += "| \(result.intraOpThreads) | \(stage("decode")) | \(stage("pnet")) | \(stage("rnet")) | "
+            text += "| \(result.runtime) | \(result.intraOpThreads) | \(stage("decode")) | \(stage("pnet")) | "
+            text += "\(stage("rnet")) | "
             text += "\(stage("onet")) | \(stage("align")) | \(stage("embed")) | \(stage("total")) |\n"
         }
         return text

@@ -1,3 +1,4 @@
+public import FaceInference
 public import FaceMatrixCore
 import NIOPosix
 public import ONNXRuntime
@@ -51,6 +52,10 @@ public final class ONNXRuntimeBackend: InferenceBackend {
         }
     }
 
-    /// Never throws: the sessions were loaded at start and stay loaded. Returns `runtimeDescription`.
-    public func checkReady() async throws -> String { runtimeDescription }
+    /// Never throws: the sessions were loaded at start and stay loaded.
+    ///
+    /// - Returns: `runtimeDescription` and the roles it serves, e.g. "onnxruntime 1.32.0: embedder, onet, pnet, rnet".
+    public func checkReady() async throws -> String {
+        "\(runtimeDescription): \(sessions.keys.sorted().joined(separator: ", "))"
+    }
 }
