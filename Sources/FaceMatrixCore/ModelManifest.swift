@@ -76,7 +76,7 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         public var template: [[Double]]?
         /// For "box_margin": border added around the detection box, in pixels of the crop (facenet-pytorch's `margin`).
         public var margin: Double?
-        /// The unit of `margin`; the pipeline accepts nil or "pixels" (of the crop) and refuses any other.
+        /// The unit of `margin`; the pipeline accepts nil or "pixels_of_output" (of the crop) and refuses any other.
         public var marginUnit: String?
 
         enum CodingKeys: String, CodingKey {
