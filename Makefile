@@ -2,7 +2,7 @@
 # The recipes source scripts/lib.sh, which needs bash (dash has no BASH_SOURCE).
 SHELL := /bin/bash
 
-.PHONY: run test test-unit setup models build format lint clean-data bench-pipeline bench-http bench-accuracy calibrate fuzz soak
+.PHONY: run test test-unit setup models build format lint clean-data bench-pipeline bench-http bench-accuracy bench-gallery calibrate fuzz soak triton bench-load
 
 run:
 	@scripts/run.sh
@@ -27,6 +27,11 @@ build: setup
 format:
 	@. scripts/lib.sh && swift format format --in-place --recursive --parallel Package.swift Sources Tests bench fuzz
 
+# A real Triton Inference Server (2.51, from the pinned nvidia-pytriton wheel) serving the models on this CPU, on
+# 127.0.0.1, port TRITON_HTTP_PORT (8000; gRPC +1, metrics +2), in the foreground; for FACEMATRIX_INFERENCE=triton.
+triton: models
+	@scripts/triton.sh
+
 # Formatting, and the code metrics: maintainability index per file, cyclomatic complexity per function.
 lint: setup
 	@scripts/lint.sh
@@ -36,7 +41,8 @@ bench-pipeline: models
 	@. scripts/lib.sh && swift build -c release --scratch-path "$$FACEMATRIX_BUILD" -j 2 --product FaceMatrixBench && \
 		FACEMATRIX_MODEL_DIR="$$FACEMATRIX_MODELS" "$$FACEMATRIX_BUILD/release/FaceMatrixBench"
 
-# Recognition latency through HTTP (p50/p95, 1 and 4 clients) → bench/results/.
+# Recognition latency through HTTP per runtime (HTTP_BACKENDS: openvino onnxruntime triton; p50/p95, req/s at
+# HTTP_CLIENTS 1 4 8), the ratios between runtimes and Triton's batching statistics → bench/results/.
 bench-http: models
 	@bench/http-recognise.sh
 
@@ -53,10 +59,18 @@ calibrate: models
 bench-accuracy: models
 	@bench/accuracy.sh
 
+# Gallery search p50/p99 and recall@1 at 10k/100k/1M faces per HNSW setting, on a throw-away PostgreSQL → bench/results/.
+bench-gallery: setup
+	@bench/gallery-scaling.sh
+
 # Availability soak: recognise_user at SOAK_RATE req/s (5) for SOAK_DURATION (30m) with k6, the service's RSS and
 # descriptors sampled; pass/fail verdict → bench/results/soak-*.{json,md}.
 soak: models
 	@bench/soak.sh
+
+# The original system's k6 load profile: constant VUs 4, 8, 12 (LOAD_VUS), 60 s each → bench/results/load-*.{json,md}.
+bench-load: models
+	@bench/load.sh
 
 # Coverage-guided fuzzing of the image pipeline (libFuzzer + AddressSanitizer), FUZZ_SECONDS (default 600).
 fuzz: setup

@@ -1,87 +1,82 @@
 #!/usr/bin/env bash
-# `make bench-http`: latency of POST /api/v1/recognise_user on a 640×480 portrait, as callers see it, over 100
-# calls with 1 and with 4 concurrent clients, against the release build on a private PostgreSQL with one enrolled
-# user (so every call searches and matches). Writes bench/results/http-<date>.{json,md}.
+# `make bench-http`: latency of POST /api/v1/recognise_user on a 640×480 portrait, as callers see it, over CALLS
+# (100) calls with each of HTTP_CLIENTS (1 4 8) concurrent clients, against the release build on a private
+# PostgreSQL with one enrolled user (so every call searches and matches), for each runtime of HTTP_BACKENDS
+# (openvino onnxruntime triton). Triton is a real tritonserver started by scripts/triton.sh (the CPU repository,
+# TRITON_CPU_INSTANCES instances per model); its own statistics (/v2/models/stats: executions against inferences,
+# i.e. how much its dynamic batcher merged) are read before and after each client count.
+# Writes bench/results/http-<date>.{json,md}: req/s, p50/p95 per backend and client count, and the ratio of each
+# backend's req/s to the first backend's, measured in the same run.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 calls=${CALLS:-100}
+clients=${HTTP_CLIENTS:-1 4 8}
+backends=${HTTP_BACKENDS:-openvino onnxruntime triton}
+whole_number CALLS "$calls"
+for c in $clients; do whole_number HTTP_CLIENTS "$c"; done
+for b in $backends; do
+    [[ $b =~ ^(openvino|onnxruntime|triton)$ ]] || die "settings" "HTTP_BACKENDS lists openvino, onnxruntime, triton (not '$b')"
+done
 work=$(mktemp -d /tmp/facematrix-bench.XXXXXX)
 chmod 755 "$work"
-trap 'stop_bench_service "$work"; rm -rf "$work"' EXIT
-start_bench_service "$work"
-port=$BENCH_PORT
+cleanup() {
+    stop_bench_service "$work/service" || true
+    "$FACEMATRIX_ROOT/scripts/triton.sh" stop "$work/triton" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+bench_portrait "$work/portrait.jpg"
 
-"$FACEMATRIX_VENV/bin/python" - "$FACEMATRIX_ROOT/../shared/testdata/faces" "$work" <<'PY'
-import sys
-from PIL import Image
-faces, work = sys.argv[1], sys.argv[2]
-image = Image.open(f"{faces}/face_recognition/examples/obama-480p.jpg").convert("RGB")
-left = (image.width - 640) // 2
-image.crop((left, 0, left + 640, 480)).save(f"{work}/portrait.jpg", quality=90)
-PY
-url="http://127.0.0.1:$port/api/v1/recognise_user"
-# Enrol the portrait's person from another photo, so that the benchmark measures the matching path.
-key=$(curl -sf -F image=@"$FACEMATRIX_ROOT/../shared/testdata/faces/face_recognition/examples/obama2.jpg" "$url" |
-    "$FACEMATRIX_VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["req_id"])')
-curl -sf -H 'content-type: application/json' -d "{\"name\":\"Bench\",\"birthdate\":\"1961-08-04\",\"req_id\":\"$key\"}" \
-    "http://127.0.0.1:$port/api/v1/add_user" >/dev/null
-
-measure() {  # measure CONCURRENCY: one line per call, "seconds pipeline_ms message"
-    local concurrency=$1 out="$work/calls-$1"
+# measure BACKEND CONCURRENCY: one line per call, "seconds pipeline_ms message", and the run's start and end.
+measure() {
+    local backend=$1 concurrency=$2 out="$work/$1/calls-$2" url="http://127.0.0.1:$BENCH_PORT/api/v1/recognise_user"
     mkdir -p "$out"
-    for _ in $(seq 5); do curl -s -o /dev/null -F image=@"$work/portrait.jpg" "$url"; done  # warm-up
+    for _ in $(seq 5); do curl -s -o /dev/null -F image=@"$work/portrait.jpg" "$url"; done # warm-up
+    triton_statistics "$work/$backend/triton-before-$concurrency.json"
+    local started ended
+    started=$(date +%s.%N)
     # Each call writes its own files, so parallel calls cannot interleave their output.
     seq "$calls" | xargs -P "$concurrency" -I{} sh -c \
         "curl -s -o $out/{}.json -w '%{time_total}' -F image=@$work/portrait.jpg $url >$out/{}.time"
-    "$FACEMATRIX_VENV/bin/python" - "$out" "$calls" >"$work/c$concurrency.txt" <<'PY'
-import json, sys
-out, calls = sys.argv[1], int(sys.argv[2])
-for call in range(1, calls + 1):
-    answer = json.load(open(f"{out}/{call}.json"))
-    seconds = open(f"{out}/{call}.time").read().strip()
-    print(seconds, answer["metadata"]["timings_ms"]["total"], answer["message"].replace(" ", "_"))
-PY
+    ended=$(date +%s.%N)
+    triton_statistics "$work/$backend/triton-after-$concurrency.json"
+    echo "$started $ended" >"$out/window"
 }
-started=$(date +%s.%N); measure 1; ended=$(date +%s.%N); echo "$started $ended" >"$work/t1"
-started=$(date +%s.%N); measure 4; ended=$(date +%s.%N); echo "$started $ended" >"$work/t4"
+
+# triton_statistics OUT: Triton's per-model statistics, when the backend is Triton.
+triton_statistics() {
+    [ -n "${FACEMATRIX_TRITON_URL:-}" ] || return 0
+    curl -sf "$FACEMATRIX_TRITON_URL/v2/models/stats" >"$1"
+}
+
+# enrol: the portrait's person from another photo, so that the benchmark measures the matching path.
+enrol() {
+    local url="http://127.0.0.1:$BENCH_PORT/api/v1" key
+    key=$(curl -sf -F image=@"$FACEMATRIX_ROOT/../shared/testdata/faces/face_recognition/examples/obama2.jpg" \
+        "$url/recognise_user" | "$FACEMATRIX_VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["req_id"])')
+    curl -sf -H 'content-type: application/json' -d "{\"name\":\"Bench\",\"birthdate\":\"1961-08-04\",\"req_id\":\"$key\"}" \
+        "$url/add_user" >/dev/null
+}
+
+for backend in $backends; do
+    log "bench-http: $backend"
+    mkdir -p "$work/$backend" "$work/service"
+    unset FACEMATRIX_TRITON_URL
+    if [ "$backend" = triton ]; then
+        FACEMATRIX_TRITON_URL=$("$FACEMATRIX_ROOT/scripts/triton.sh" start "$work/triton")
+        export FACEMATRIX_TRITON_URL
+    fi
+    FACEMATRIX_INFERENCE=$backend start_bench_service "$work/service"
+    curl -sf "http://127.0.0.1:$BENCH_PORT/health/ready" >"$work/$backend/ready.json"
+    enrol
+    for c in $clients; do measure "$backend" "$c"; done
+    stop_bench_service "$work/service"
+    rm -rf "$work/service"
+    [ "$backend" != triton ] || "$FACEMATRIX_ROOT/scripts/triton.sh" stop "$work/triton" >/dev/null
+done
 
 mkdir -p "$FACEMATRIX_ROOT/bench/results"
-"$FACEMATRIX_VENV/bin/python" - "$work" "$FACEMATRIX_ROOT/bench/results" "$calls" <<'PY'
-import datetime, json, os, platform, sys
-work, out, calls = sys.argv[1], sys.argv[2], int(sys.argv[3])
-def percentile(values, q):
-    values = sorted(values)
-    return values[max(0, min(len(values) - 1, int(-(-q * len(values) // 1)) - 1))]
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown")
-report = {"command": "make bench-http", "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-          "machine": {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release()},
-          "image": "640x480 JPEG portrait (centre of obama-480p.jpg)", "calls": calls, "results": {}}
-for c in (1, 4):
-    rows = [l.split() for l in open(f"{work}/c{c}.txt")]
-    latency = [float(r[0]) * 1000 for r in rows]
-    pipeline = [float(r[1]) for r in rows]
-    start, end = map(float, open(f"{work}/t{c}").read().split())
-    report["results"][f"{c}_clients"] = {
-        "p50_ms": round(percentile(latency, 0.5), 1), "p95_ms": round(percentile(latency, 0.95), 1),
-        "mean_ms": round(sum(latency) / len(latency), 1), "max_ms": round(max(latency), 1),
-        "pipeline_p50_ms": round(percentile(pipeline, 0.5), 1),
-        "http_over_pipeline_p50": round(percentile(latency, 0.5) / percentile(pipeline, 0.5), 2),
-        "requests_per_second": round(len(rows) / (end - start), 1),
-        "matched": sum(r[2] == "Match_found" for r in rows)}
-stamp = report["date"][:16].replace(":", "").replace("-", "")
-with open(f"{out}/http-{stamp}.json", "w") as f:
-    json.dump(report, f, indent=2)
-lines = [f"# HTTP benchmark: POST /api/v1/recognise_user", "",
-         f"- command: `{report['command']}`", f"- date: {report['date']}",
-         f"- machine: {cpu}, {os.cpu_count()} cores, Linux {platform.release()}",
-         f"- image: {report['image']}, {calls} calls per run, one enrolled user (every call matches)", "",
-         "| clients | p50 | p95 | mean | req/s | pipeline p50 | HTTP p50 / pipeline p50 | matched |",
-         "|---|---|---|---|---|---|---|---|"]
-for c, r in report["results"].items():
-    lines.append(f"| {c.split('_')[0]} | {r['p50_ms']} ms | {r['p95_ms']} ms | {r['mean_ms']} ms | {r['requests_per_second']} | "
-                 f"{r['pipeline_p50_ms']} ms | {r['http_over_pipeline_p50']} | {r['matched']}/{calls} |")
-text = "\n".join(lines) + "\n"
-open(f"{out}/http-{stamp}.md", "w").write(text)
-print(text)
-PY
+"$FACEMATRIX_VENV/bin/python" "$FACEMATRIX_ROOT/bench/http_report.py" "$work" "$FACEMATRIX_ROOT/bench/results" \
+    --calls "$calls" --clients $clients --backends $backends \
+    --command "$(bench_command "make bench-http" CALLS HTTP_CLIENTS HTTP_BACKENDS TRITON_CPU_INSTANCES)"

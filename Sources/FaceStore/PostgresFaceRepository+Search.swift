@@ -41,12 +41,15 @@ extension PostgresFaceRepository {
         for try await (userID, similarity) in rows.decode((String, Double).self) {
             best[userID] = max(best[userID] ?? -2, similarity)
         }
-        var gallerySize = 0
-        let count = try await connection.query(
-            "SELECT count(DISTINCT user_id)::int FROM faces WHERE model = \(model.key)",
-            logger: logger
-        )
-        for try await value in count.decode(Int.self) { gallerySize = value }
+        let gallerySize = try await gallerySizes.size(of: model.key) {
+            var size = 0
+            let count = try await connection.query(
+                "SELECT count(DISTINCT user_id)::int FROM faces WHERE model = \(model.key)",
+                logger: logger
+            )
+            for try await value in count.decode(Int.self) { size = value }
+            return size
+        }
         let (first, second) = topTwo(best)
         return UserSearchResult(best: first, runnerUp: second, gallerySize: gallerySize)
     }

@@ -101,6 +101,7 @@ extension PostgresFaceRepository {
             )
             var deleted = false
             for try await _ in rows.decode(String.self) { deleted = true }
+            if deleted { gallerySizes.invalidate() }
             return deleted
         }
     }
@@ -109,10 +110,13 @@ extension PostgresFaceRepository {
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         do {
-            return try await database.client.withTransaction(logger: logger) { connection in
+            let result = try await database.client.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.enrollmentLockKey))", logger: logger)
                 return try await body(connection)
             }
+            // After the commit, so that a search in between cannot cache the count from before it.
+            gallerySizes.invalidate()
+            return result
         } catch let error as PostgresTransactionError {
             // Our own refusals (409, 404) and database errors from inside the transaction, unwrapped.
             if let reason = error.closureError ?? error.beginError ?? error.commitError { throw reason }

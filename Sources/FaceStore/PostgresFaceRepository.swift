@@ -21,6 +21,8 @@ public struct PostgresFaceRepository: FaceRepository {
     public var neighbours = 32
     /// Refuses operations at once while the database is known to be unreachable.
     public let breaker: CircuitBreaker
+    /// Each model's number of users, read at most every few seconds instead of at every search.
+    let gallerySizes = GallerySizeCache()
 
     /// Serialises enrollments, so two requests can never enrol the same face (or consume one key) side by side.
     static let enrollmentLockKey: Int64 = 0x4661_6365_456e_726c  // "FaceEnrl"

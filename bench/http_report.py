@@ -1,0 +1,116 @@
+"""`make bench-http`'s report: per backend and client count, latency percentiles and req/s of the calls that
+bench/http-recognise.sh made, the ratio of each backend's req/s to the first backend's in the same run, and for
+Triton the executions against inferences of each model (how much its dynamic batcher merged)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+from pathlib import Path
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, int(-(-q * len(ordered) // 1)) - 1))
+    return ordered[rank]
+
+
+def calls(folder: Path, count: int) -> list[tuple[float, float, str]]:
+    rows = []
+    for call in range(1, count + 1):
+        answer = json.loads((folder / f"{call}.json").read_text() or "{}")
+        seconds = float((folder / f"{call}.time").read_text().strip() or "nan")
+        pipeline = answer.get("metadata", {}).get("timings_ms", {}).get("total", float("nan"))
+        rows.append((seconds * 1000, pipeline, answer.get("message", answer.get("error", "?"))))
+    return rows
+
+
+def triton_batching(work: Path, clients: int) -> dict[str, dict[str, int]] | None:
+    before, after = work / f"triton-before-{clients}.json", work / f"triton-after-{clients}.json"
+    if not before.exists() or not after.exists():
+        return None
+    def counts(path: Path) -> dict[str, tuple[int, int]]:
+        stats = json.loads(path.read_text())["model_stats"]
+        return {m["name"]: (m["inference_count"], m["execution_count"]) for m in stats}
+    first, last = counts(before), counts(after)
+    return {name: {"inferences": last[name][0] - first.get(name, (0, 0))[0],
+                   "executions": last[name][1] - first.get(name, (0, 0))[1]} for name in sorted(last)}
+
+
+def measure(work: Path, clients: int, count: int) -> dict:
+    rows = calls(work / f"calls-{clients}", count)
+    latency = [r[0] for r in rows]
+    started, ended = map(float, (work / f"calls-{clients}" / "window").read_text().split())
+    return {"p50_ms": round(percentile(latency, 0.5), 1), "p95_ms": round(percentile(latency, 0.95), 1),
+            "mean_ms": round(sum(latency) / len(latency), 1),
+            "pipeline_p50_ms": round(percentile([r[1] for r in rows], 0.5), 1),
+            "requests_per_second": round(len(rows) / (ended - started), 2),
+            "matched": sum(r[2] == "Match found" for r in rows), "triton_batching": triton_batching(work, clients)}
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+               "unknown")
+    memory = next((int(line.split()[1]) // 1024 // 1024 for line in open("/proc/meminfo")
+                   if line.startswith("MemTotal")), 0)
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": memory, "kernel": platform.release()}
+
+
+def markdown(report: dict) -> str:
+    first = report["backends"][0]
+    lines = ["# HTTP benchmark: POST /api/v1/recognise_user, per inference runtime", "",
+             f"- command: `{report['command']}`", f"- date: {report['date']}",
+             "- machine: {cpu}, {cores} cores, {memory_gib} GiB, Linux {kernel}".format(**report["machine"]),
+             f"- image: {report['image']}; {report['calls']} calls per client count; one enrolled user", "",
+             f"| runtime | clients | req/s | p50 | p95 | pipeline p50 | req/s ÷ {first} | matched |",
+             "|---|---|---|---|---|---|---|---|"]
+    for backend in report["backends"]:
+        runtime = report["runtimes"].get(backend, backend)
+        for clients, r in report["results"][backend].items():
+            ratio = r["requests_per_second"] / report["results"][first][clients]["requests_per_second"]
+            lines.append(f"| {runtime} | {clients} | {r['requests_per_second']} | {r['p50_ms']} ms | {r['p95_ms']} ms | "
+                         f"{r['pipeline_p50_ms']} ms | {ratio:.2f} | {r['matched']}/{report['calls']} |")
+    batching = [(c, r["triton_batching"]) for c, r in report["results"].get("triton", {}).items()
+                if r["triton_batching"]]
+    if batching:
+        lines += ["", "Triton's own statistics over each run, per model: rows inferred / executions (an execution "
+                  "runs one request's batch, or several requests merged by the dynamic batcher):", "",
+                  "| clients | " + " | ".join(batching[0][1]) + " |", "|---|" + "---|" * len(batching[0][1])]
+        for clients, models in batching:
+            lines.append(f"| {clients} | " + " | ".join(f"{m['inferences']} / {m['executions']}"
+                                                        for m in models.values()) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def runtime_of(work: Path) -> str:
+    ready = json.loads((work / "ready.json").read_text())
+    detail = ready.get("components", {}).get("inference", {}).get("version", "?")
+    return detail.split(": ")[0].split(" at ")[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("work", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--calls", type=int, required=True)
+    parser.add_argument("--clients", type=int, nargs="+", required=True)
+    parser.add_argument("--backends", nargs="+", required=True)
+    parser.add_argument("--command", required=True)
+    args = parser.parse_args()
+    report = {"command": args.command, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+              "machine": machine(), "image": "640×480 JPEG portrait (centre of obama-480p.jpg)", "calls": args.calls,
+              "backends": args.backends,
+              "runtimes": {b: runtime_of(args.work / b) for b in args.backends},
+              "results": {b: {str(c): measure(args.work / b, c, args.calls) for c in args.clients} for b in args.backends}}
+    stamp = report["date"][:16].replace(":", "").replace("-", "")
+    (args.out / f"http-{stamp}.json").write_text(json.dumps(report, indent=2) + "\n")
+    text = markdown(report)
+    (args.out / f"http-{stamp}.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
