@@ -21,6 +21,9 @@ public struct AppConfiguration: Sendable {
     public var metricsPort: Int?
     /// `FACEMATRIX_API_KEYS`: keys chosen by the operator, with their roles (stored keys come from the database).
     public var apiKeys: [(role: APIRole, secret: String)] = []
+    /// `FACEMATRIX_DATABASE_TIMEOUT_MS` (100…600,000): a database operation longer than this counts as the database
+    /// being unavailable (503/610, and the circuit breaker opens); 5 s by default.
+    public var databaseTimeout: Duration = .seconds(5)
 
     /// A variable that is set but unusable (the message names it).
     public typealias InvalidValue = ConfigurationError
@@ -60,6 +63,9 @@ public struct AppConfiguration: Sendable {
             recognition: try RecognitionSettings(environment: environment)
         )
         apiKeys = try reader.apiKeys("FACEMATRIX_API_KEYS")
+        databaseTimeout = .milliseconds(
+            try reader.integer("FACEMATRIX_DATABASE_TIMEOUT_MS", default: 5_000, in: 100...600_000)
+        )
         if environment["FACEMATRIX_METRICS_PORT"].map({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }) == true {
             let metricsPort = try reader.integer("FACEMATRIX_METRICS_PORT", default: 0, in: 1...65535)
             guard metricsPort != port else {

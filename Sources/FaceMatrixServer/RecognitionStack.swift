@@ -32,7 +32,9 @@ public struct RecognitionStack: Sendable {
         var databaseLogger = logger
         databaseLogger[metadataKey: "component"] = "postgres"
         database = Database(configuration: databaseConfiguration, logger: databaseLogger)
-        store = PostgresFaceRepository(database: database)
+        var store = PostgresFaceRepository(database: database)
+        store.operationTimeout = configuration.databaseTimeout
+        self.store = store
         (pipeline, backend) = try configuration.pipeline.makePipeline()
         service = RecognitionService(
             analyzer: pipeline,

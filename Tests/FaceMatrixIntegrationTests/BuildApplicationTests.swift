@@ -140,7 +140,12 @@ import Testing
         url.host = database.host
         url.port = database.port
         url.path = "/\(database.database)"
-        let defaults = ["FACEMATRIX_MODEL_DIR": TestModels.directory, "LOG_LEVEL": "warning"]
+        // The whole suite runs in parallel on two cores, where a query can wait seconds for the CPU; the default 5 s
+        // would then read as an outage.
+        let defaults = [
+            "FACEMATRIX_MODEL_DIR": TestModels.directory, "LOG_LEVEL": "warning",
+            "FACEMATRIX_DATABASE_TIMEOUT_MS": "30000",
+        ]
         var configuration = try AppConfiguration(
             environment: defaults.merging(environment) { $1 }.merging(["DATABASE_URL": try #require(url.string)]) {
                 $1
