@@ -124,6 +124,7 @@ let package = Package(
             dependencies: [
                 "FaceMatrixCore", "FaceInference", "FacePipeline", "FaceStore",
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
         ),

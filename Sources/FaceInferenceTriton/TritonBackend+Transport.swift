@@ -31,18 +31,31 @@ extension TritonBackend {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            throw InferenceError.unavailable("Triton at \(baseURL) cannot be reached: \(error)")
+            throw InferenceError.unavailable("Triton at \(baseURL) (FACEMATRIX_TRITON_URL) cannot be reached: \(error)")
         }
     }
 
     /// The P-Net's answer for the largest working image is a few MB; anything near this is not Triton's.
     private static let largestResponse = 256 << 20
 
+    /// A KServe v2 JSON answer; anything else is a server that is not Triton's API (a wrong port, another service).
+    func decode<Value: Decodable>(_ type: Value.Type, from body: [UInt8], what: String) throws -> Value {
+        do {
+            return try JSONDecoder().decode(type, from: Data(body))
+        } catch {
+            throw InferenceError.unavailable(
+                "the server at \(baseURL) (FACEMATRIX_TRITON_URL) did not answer the \(what) as Triton's KServe v2 "
+                    + "API does: \(Self.errorMessage(body))"
+            )
+        }
+    }
+
     /// The `error` member of Triton's JSON error body, or the body itself, shortened.
     static func errorMessage(_ body: [UInt8]) -> String {
         struct ErrorBody: Decodable { let error: String }
         if let decoded = try? JSONDecoder().decode(ErrorBody.self, from: Data(body)) { return decoded.error }
-        return String(decoding: body.prefix(200), as: UTF8.self)
+        let text = String(decoding: body.prefix(200), as: UTF8.self)
+        return text.split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 
     struct ServerMetadata: Decodable { let version: String }

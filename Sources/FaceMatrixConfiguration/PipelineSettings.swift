@@ -121,6 +121,20 @@ public struct PipelineSettings: Sendable {
                 try reader.integer("FACEMATRIX_TRITON_TIMEOUT_MS", default: 10_000, in: 100...600_000)
             )
         )
+        if inference == .triton { try Self.checkTritonURL(tritonURL) }
+    }
+
+    /// An `http://` or `https://` URL with a host, checked at start rather than found out by a minute of retries.
+    private static func checkTritonURL(_ url: String) throws(ConfigurationError) {
+        let components = URLComponents(string: url)
+        guard let scheme = components?.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            components?.host?.isEmpty == false
+        else {
+            throw .init(
+                variable: "FACEMATRIX_TRITON_URL",
+                reason: "must be an http:// URL of Triton's HTTP endpoint such as http://127.0.0.1:8000, got '\(url)'"
+            )
+        }
     }
 
     private static func detection(_ reader: EnvironmentReader, defaults: MTCNNConfiguration)

@@ -34,6 +34,10 @@ extension PostgresFaceRepository {
         -> UserSearchResult
     {
         var best: [String: Double] = [:]
+        // A setting of the session, so it holds for the pooled connection's later searches too; SET takes no bound
+        // parameters, and the value is an integer clamped here.
+        let efSearch = min(1000, max(neighbours, efSearch))
+        try await connection.query(PostgresQuery(unsafeSQL: "SET hnsw.ef_search = \(efSearch)"), logger: logger)
         let rows = try await connection.query(
             Self.nearestFacesQuery(embedding, model: model, limit: neighbours),
             logger: logger

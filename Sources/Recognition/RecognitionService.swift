@@ -3,6 +3,7 @@ public import FaceMatrixCore
 import FacePipeline
 public import FaceStore
 public import Foundation
+import Logging
 import Metrics
 
 /// The product's use cases: recognise a face, enrol a person (from an enrollment key or a photo), add a face,
@@ -105,8 +106,9 @@ public struct RecognitionService: Sendable {
         let analysis: FaceAnalysis
         do {
             analysis = try await limiter.run { try await analyzer.analyze(bytes, embedding: scope) }
-        } catch InferenceError.unavailable {
+        } catch InferenceError.unavailable(let reason) {
             // A remote inference server down or restarting: the client may retry, as when the store is down.
+            Self.logger.warning("inference is unavailable", metadata: ["reason": "\(reason)"])
             throw FaceMatrixError.dependencyUnavailable("inference", retryAfterSeconds: Self.inferenceRetryAfterSeconds)
         }
         for (stage, milliseconds) in analysis.timings.milliseconds {
@@ -123,6 +125,9 @@ public struct RecognitionService: Sendable {
         }
         return (analysis, face, embedding)
     }
+
+    /// Reports what the answers cannot say: why inference failed (the client only learns that it may retry).
+    static let logger = Logger(label: "facematrix.inference")
 
     /// Seconds a client is told to wait when the inference server cannot be reached: about how long Triton takes
     /// to load these models after a restart.

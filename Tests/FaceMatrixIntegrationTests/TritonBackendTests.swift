@@ -8,6 +8,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import ImageDecoding
 import Testing
 
 /// The pipeline on a real NVIDIA Triton Inference Server (2.51, the CPU repository that `make test` starts with
@@ -78,11 +79,14 @@ import Testing
             let backend = TritonBackend(baseURL: url, models: ["rnet": model])
             if reason.isEmpty {
                 try await backend.prepare(startupWait: .seconds(5))
+                _ = try await backend.checkReady()
             } else {
                 let error = await #expect(throws: TritonModelMismatch.self) {
                     try await backend.prepare(startupWait: .seconds(5))
                 }
                 #expect(error?.description.contains(reason) == true, "\(String(describing: error))")
+                // A server replaced under a running service is found out by the readiness check too.
+                await #expect(throws: TritonModelMismatch.self) { _ = try await backend.checkReady() }
             }
         }
         let missing = TritonBackend(
@@ -90,6 +94,27 @@ import Testing
             models: ["rnet": TritonModel(name: "nope", version: "1", inputs: [input], outputs: [prob])]
         )
         await #expect(throws: InferenceError.self) { try await missing.prepare(startupWait: .milliseconds(600)) }
+    }
+
+    /// Blank and plain-background photos, whose pyramid levels compress a hundredfold: answered as in-process
+    /// (no face, or the face), never refused as if Triton were down.
+    @Test func photosOnAPlainBackgroundAreAnalyzed() async throws {
+        let pipeline = try await TestModels.preparedPipeline(on: .triton)
+        let gray = try Encoders.jpeg(
+            RGBImage(width: 640, height: 480, pixels: [UInt8](repeating: 128, count: 640 * 480 * 3))
+        )
+        #expect(try await pipeline.analyze(gray).faces.isEmpty)
+        let face = try ImageDecoder().decode(RecognitionAPITests.obama).image
+        var canvas = [UInt8](repeating: 255, count: 1600 * 1200 * 3)
+        for row in 0..<min(face.height, 1200) {
+            let source = row * face.width * 3
+            canvas.replaceSubrange(
+                (row * 1600 * 3)..<(row * 1600 * 3 + min(face.width, 1600) * 3),
+                with: face.pixels[source..<(source + min(face.width, 1600) * 3)]
+            )
+        }
+        let onWhite = try Encoders.jpeg(RGBImage(width: 1600, height: 1200, pixels: canvas))
+        #expect(try await pipeline.analyze(onWhite).faces.count == 1)
     }
 
     /// A group photo's R-Net batch beyond the model's `max_batch_size` (256) goes in several requests and comes back

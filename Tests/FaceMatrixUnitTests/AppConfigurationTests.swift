@@ -32,10 +32,14 @@ import Testing
         ("PORT", "eighty"), ("PORT", "0"), ("PORT", "70000"), ("LOG_LEVEL", "loud"),
         ("FACEMATRIX_TARGET_FAR", "0"), ("FACEMATRIX_TARGET_FAR", "0.9"), ("FACEMATRIX_TARGET_FAR", "1%"),
         ("FACEMATRIX_MATCH_THRESHOLD", "1.5"), ("FACEMATRIX_MATCH_THRESHOLD", "-0.1"),
-        ("FACEMATRIX_MATCH_THRESHOLD", "0"),
+        ("FACEMATRIX_MATCH_THRESHOLD", "0"), ("FACEMATRIX_INFERENCE", "gpu"), ("FACEMATRIX_TRITON_URL", "not-a-url"),
+        ("FACEMATRIX_TRITON_URL", "127.0.0.1:8000"), ("FACEMATRIX_TRITON_URL", "ftp://triton:8000"),
+        ("FACEMATRIX_TRITON_TIMEOUT_MS", "5"), ("FACEMATRIX_DATABASE_TIMEOUT_MS", "abc"),
     ])
     func invalidValuesNameTheirVariable(variable: String, value: String) {
         var environment = minimal
+        // The Triton URL is checked when Triton is the runtime.
+        environment["FACEMATRIX_INFERENCE"] = "triton"
         environment[variable] = value
         #expect(throws: AppConfiguration.InvalidValue.self) { try AppConfiguration(environment: environment) }
         do {
