@@ -113,13 +113,8 @@ public final class TritonBackend: InferenceBackend {
         guard server.status == .ok else {
             throw InferenceError.unavailable("Triton at \(baseURL) answered \(server.status.code)")
         }
-        for (role, model) in models.sorted(by: { $0.key < $1.key }) {
-            let answer = try await send(.GET, model.path + "/ready")
-            guard answer.status == .ok else {
-                throw InferenceError.unavailable("Triton's model '\(model.name)' (\(role)) is not ready")
-            }
-        }
-        // A server replaced under the service (a new repository) must not pass for the one checked at start.
+        // A model that is not loaded has no metadata, and a server replaced under the service (a new repository)
+        // must not pass for the one checked at start: both show in the same check as at start.
         try await verify(until: .now)
         let version = (try? JSONDecoder().decode(ServerMetadata.self, from: Data(server.body)).version) ?? "?"
         let served = models.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.name)" }.joined(separator: ", ")
@@ -145,20 +140,28 @@ public final class TritonBackend: InferenceBackend {
     /// Checks each model's metadata and weights against its manifest and records its batch limit; retries an
     /// unreachable server until `deadline`.
     private func verify(until deadline: ContinuousClock.Instant) async throws {
-        for (role, model) in models.sorted(by: { $0.key < $1.key }) {
-            let metadata = try await metadata(of: model, role: role, until: deadline)
-            if let reason = model.mismatch(with: metadata) {
-                throw TritonModelMismatch(model: model.name, reason: reason)
+        // The models side by side: readiness has a deadline of its own.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (role, model) in models {
+                group.addTask { try await self.verify(model, role: role, until: deadline) }
             }
-            let configuration = try await configuration(of: model)
-            if let expected = model.sha256, let served = configuration.sha256, expected != served {
-                throw TritonModelMismatch(
-                    model: model.name,
-                    reason: "Triton serves weights with sha256 \(served), the manifest's are \(expected)"
-                )
-            }
-            batchLimits.withLock { $0[role] = configuration.maxBatchSize }
+            try await group.waitForAll()
         }
+    }
+
+    private func verify(_ model: TritonModel, role: String, until deadline: ContinuousClock.Instant) async throws {
+        let metadata = try await metadata(of: model, role: role, until: deadline)
+        if let reason = model.mismatch(with: metadata) {
+            throw TritonModelMismatch(model: model.name, reason: reason)
+        }
+        let configuration = try await configuration(of: model)
+        if let expected = model.sha256, let served = configuration.sha256, expected != served {
+            throw TritonModelMismatch(
+                model: model.name,
+                reason: "Triton serves weights with sha256 \(served), the manifest's are \(expected)"
+            )
+        }
+        batchLimits.withLock { $0[role] = configuration.maxBatchSize }
     }
 
     private func configuration(of model: TritonModel) async throws -> TritonModelConfiguration {
