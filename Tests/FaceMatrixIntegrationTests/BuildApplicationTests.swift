@@ -13,7 +13,9 @@ import Testing
 /// The service exactly as `facematrix serve` wires it (`buildApplication`: configuration from the environment,
 /// models, its own database pool run as a service, migrations before the first request), over a real socket, on
 /// every inference runtime.
-@Suite struct BuildApplicationTests {
+// One service at a time: each loads its models and serves over a socket whose test client gives up after 20 s, and
+// five at once beside the rest of the suite on two cores came close to that.
+@Suite(.serialized) struct BuildApplicationTests {
     @Test(arguments: TestModels.runtimes)
     func theServiceAsServeBuildsItAnswers(on runtime: InferenceRuntime) async throws {
         var settings = ["FACEMATRIX_INFERENCE": runtime.rawValue]

@@ -547,7 +547,9 @@ import Testing
     @Test func nearestNeighbourSearchUsesTheHNSWIndex() async throws {
         try await withFreshDatabase { database, _ in
             let model = TestModels.pipeline.model
-            let store = PostgresFaceRepository(database: database)
+            var store = PostgresFaceRepository(database: database)
+            // The suite shares two cores; 5 s could read a busy machine as an outage.
+            store.operationTimeout = .seconds(30)
             try await store.prepare(for: model)
             // A gallery of 3 000 random faces, so that the planner weighs the index against real work.
             try await database.client.query(
@@ -604,7 +606,9 @@ import Testing
     /// Embeddings of another model are invisible: switching the model can never return a wrong match.
     @Test func facesOfAnotherModelAreNeverCompared() async throws {
         try await withFreshDatabase { database, _ in
-            let store = PostgresFaceRepository(database: database)
+            var store = PostgresFaceRepository(database: database)
+            // The suite shares two cores; 5 s could read a busy machine as an outage.
+            store.operationTimeout = .seconds(30)
             let active = TestModels.pipeline.model
             var other = active
             other.version = "other-weights"
