@@ -2,8 +2,8 @@
 
 nearest_query is PostgresFaceRepository.nearestFacesQuery (Sources/FaceStore/PostgresFaceRepository+Search.swift)
 with the probe written in as a literal: the service binds it as text and casts it the same way, and its unnamed
-statements are planned with the values bound, as this one is. The service sets nothing on its sessions, so pgvector's
-defaults apply to it (hnsw.ef_search 40, no iterative scan).
+statements are planned with the values bound, as this one is. Like the service (PostgresFaceRepository.search), each
+run sets hnsw.ef_search on its session; an iterative scan only where one is tried.
 """
 from __future__ import annotations
 
@@ -109,10 +109,12 @@ def query_settings(args) -> list[dict]:
 
 
 def session(setting: dict) -> list[str]:
-    """The SETs for a setting; none for pgvector's defaults, which are what the service runs with."""
-    if setting == {"ef_search": 40, "iterative_scan": "off"}:
-        return []
-    return [f"SET hnsw.ef_search = {setting['ef_search']}", f"SET hnsw.iterative_scan = {setting['iterative_scan']}"]
+    """The SETs of a setting: hnsw.ef_search always, as the service sets it at every search; hnsw.iterative_scan when
+    one is tried (pgvector's default is off)."""
+    statements = [f"SET hnsw.ef_search = {setting['ef_search']}"]
+    if setting["iterative_scan"] != "off":
+        statements.append(f"SET hnsw.iterative_scan = {setting['iterative_scan']}")
+    return statements
 
 
 def accuracy(rows, exact, kinds) -> dict:

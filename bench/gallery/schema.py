@@ -1,8 +1,8 @@
 """The service's schema and gallery index, as FaceStore creates them, and a small psql runner.
 
 MIGRATIONS repeats Sources/FaceStore/Migrations.swift statement for statement; index_ddl repeats the partial HNSW
-index of PostgresFaceRepository.prepare (its name included), with `WITH (m, ef_construction)` only when a setting
-other than pgvector's defaults (16, 64) is tried. Keep them in step with the Swift sources.
+index of PostgresFaceRepository.prepare (its name included), with the m and ef_construction tried. Keep them in step
+with the Swift sources.
 """
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import subprocess
 from pathlib import Path
 
 DEFAULT_MODEL = ("face-reidentification-retail-0095", "omz-2023.0-fp16", 256)
-PGVECTOR_DEFAULT_BUILD = (16, 64)
 
 MIGRATIONS = [
     """CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -91,12 +90,10 @@ def index_name(model: Model) -> str:
 
 
 def index_ddl(model: Model, m: int, ef_construction: int) -> str:
-    """The service's CREATE INDEX; the storage parameters only when they differ from pgvector's defaults."""
-    options = "" if (m, ef_construction) == PGVECTOR_DEFAULT_BUILD else \
-        f" WITH (m = {m}, ef_construction = {ef_construction})"
+    """The service's CREATE INDEX with the build setting tried."""
     return (f"CREATE INDEX IF NOT EXISTS {index_name(model)} ON faces "
-            f"USING hnsw ((embedding::vector({model.dimension})) vector_cosine_ops){options} "
-            f"WHERE model = '{model.key}'")
+            f"USING hnsw ((embedding::vector({model.dimension})) vector_cosine_ops) "
+            f"WITH (m = {m}, ef_construction = {ef_construction}) WHERE model = '{model.key}'")
 
 
 def checked(done: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
