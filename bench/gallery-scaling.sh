@@ -16,8 +16,9 @@
 # `make calibrate` leaves in $FACEMATRIX_CACHE/evaluations; or GALLERY_EMBEDDINGS=FILE); "random" draws isotropic
 # unit vectors, the hardest case for a graph index; "lfw-like random" measures both (bench/gallery/shapes.py).
 # Other settings: GALLERY_SIZES; GALLERY_BUILDS, HNSW builds as m:ef_construction ("16:64 16:128 32:128"; 16:64 is
-# pgvector's default and the service's); GALLERY_LARGEST_BUILDS (the builds at the largest size, default
-# GALLERY_BUILDS); GALLERY_EF_SEARCH ("40 64 100 200"; 40 is the default the service runs with);
+# pgvector's default, 16:128 the service's); GALLERY_LARGEST_BUILDS (the builds at the largest size, default
+# GALLERY_BUILDS; on 2 cores a 1M build took 12 min at 16:64, 13 at 16:128, 37 at 32:128); GALLERY_EF_SEARCH
+# ("40 64 100 200 400"; 40 is pgvector's default, 200 the service's);
 # GALLERY_ITERATIVE (pgvector's hnsw.iterative_scan modes, tried at the first ef_search:
 # "off relaxed_order strict_order"); GALLERY_SHARED_BUFFERS, the server's shared_buffers for the searches ("default":
 # the cluster's own 128MB, as `make run` has it; e.g. "default 4GB" measures both, restarting the server, the index
@@ -32,7 +33,7 @@ datasets=${GALLERY_DATA:-lfw-like}
 sizes=${GALLERY_SIZES:-10000 100000 1000000}
 builds=${GALLERY_BUILDS:-16:64 16:128 32:128}
 largest_builds=${GALLERY_LARGEST_BUILDS:-$builds}
-ef_search=${GALLERY_EF_SEARCH:-40 64 100 200}
+ef_search=${GALLERY_EF_SEARCH:-40 64 100 200 400}
 iterative=${GALLERY_ITERATIVE:-off relaxed_order strict_order}
 probes=${GALLERY_PROBES:-1000}
 impostors=${GALLERY_IMPOSTORS:-200}
