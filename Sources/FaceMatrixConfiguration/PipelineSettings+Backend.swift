@@ -46,24 +46,15 @@ extension FaceModels {
     func tritonModels() -> [String: TritonModel] {
         var models: [String: TritonModel] = [:]
         for role in paths.keys {
-            if role == "embedder" {
-                models[role] = TritonModel(
-                    name: embedder.name,
-                    version: "1",
-                    inputs: embedder.inputs ?? [],
-                    outputs: embedder.outputs ?? [],
-                    sha256: embedder.file(role: "model")?.sha256
-                )
-            } else {
-                let network = detector.networks?[role]
-                models[role] = TritonModel(
-                    name: role,
-                    version: "1",
-                    inputs: network?.inputs ?? [],
-                    outputs: network?.outputs ?? [],
-                    sha256: detector.file(role: role)?.sha256
-                )
-            }
+            let isEmbedder = role == "embedder"
+            let network = detector.networks?[role]
+            models[role] = TritonModel(
+                name: isEmbedder ? embedder.name : role,
+                version: "1",
+                inputs: (isEmbedder ? embedder.inputs : network?.inputs) ?? [],
+                outputs: (isEmbedder ? embedder.outputs : network?.outputs) ?? [],
+                sha256: isEmbedder ? embedder.file(role: "model")?.sha256 : detector.file(role: role)?.sha256
+            )
         }
         return models
     }
