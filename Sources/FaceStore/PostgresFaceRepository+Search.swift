@@ -12,8 +12,28 @@ extension PostgresFaceRepository {
     ///   otherwise.
     public func searchUsers(similarTo embedding: Embedding, model: ModelIdentity) async throws -> UserSearchResult {
         try await perform {
-            try await database.client.withConnection { try await search(embedding, model: model, on: $0) }
+            let gallerySize = try await gallerySize(of: model)
+            return try await database.client.withConnection {
+                try await search(embedding, model: model, gallerySize: gallerySize, on: $0)
+            }
         }
+    }
+
+    /// The number of users with a face of `model`, from `gallerySizes`. Read on a connection of its own before the
+    /// caller takes one for its search or transaction, so that no operation ever holds one connection while it waits
+    /// for a second.
+    func gallerySize(of model: ModelIdentity) async throws -> Int {
+        try await gallerySizes.size(of: model.key) { try await countUsers(of: model) }
+    }
+
+    private func countUsers(of model: ModelIdentity) async throws -> Int {
+        let rows = try await database.client.query(
+            "SELECT count(DISTINCT user_id)::int FROM faces WHERE model = \(model.key)",
+            logger: logger
+        )
+        var size = 0
+        for try await value in rows.decode(Int.self) { size = value }
+        return size
     }
 
     /// The query the HNSW index serves: the `limit` nearest faces of one model by cosine distance (`<=>`), with
@@ -30,9 +50,13 @@ extension PostgresFaceRepository {
             """
     }
 
-    func search(_ embedding: Embedding, model: ModelIdentity, on connection: PostgresConnection) async throws
-        -> UserSearchResult
-    {
+    /// The best two users among the `neighbours` nearest faces, with the `gallerySize` given.
+    func search(
+        _ embedding: Embedding,
+        model: ModelIdentity,
+        gallerySize: Int,
+        on connection: PostgresConnection
+    ) async throws -> UserSearchResult {
         var best: [String: Double] = [:]
         // A setting of the session, so it holds for the pooled connection's later searches too; SET takes no bound
         // parameters, and the value is an integer clamped here.
@@ -44,15 +68,6 @@ extension PostgresFaceRepository {
         )
         for try await (userID, similarity) in rows.decode((String, Double).self) {
             best[userID] = max(best[userID] ?? -2, similarity)
-        }
-        let gallerySize = try await gallerySizes.size(of: model.key) {
-            var size = 0
-            let count = try await connection.query(
-                "SELECT count(DISTINCT user_id)::int FROM faces WHERE model = \(model.key)",
-                logger: logger
-            )
-            for try await value in count.decode(Int.self) { size = value }
-            return size
         }
         let (first, second) = topTwo(best)
         return UserSearchResult(best: first, runnerUp: second, gallerySize: gallerySize)

@@ -20,9 +20,13 @@ extension PostgresFaceRepository {
         approve: @escaping @Sendable (EnrolledFace, UserSearchResult) throws -> Void
     ) async throws -> UserRecord {
         try await perform {
-            try await inEnrollmentTransaction { connection in
+            let gallerySize = try await gallerySize(of: model)
+            return try await inEnrollmentTransaction { connection in
                 let enrolled = try await resolve(face, model: model, on: connection)
-                try approve(enrolled, try await search(enrolled.embedding, model: model, on: connection))
+                try approve(
+                    enrolled,
+                    try await search(enrolled.embedding, model: model, gallerySize: gallerySize, on: connection)
+                )
                 let id = newUserID()
                 let rows = try await connection.query(
                     """
@@ -56,10 +60,16 @@ extension PostgresFaceRepository {
         approve: @escaping @Sendable (EnrolledFace, UserSearchResult, Double?) throws -> Void
     ) async throws -> UserRecord {
         try await perform {
-            try await inEnrollmentTransaction { connection in
+            let gallerySize = try await gallerySize(of: model)
+            return try await inEnrollmentTransaction { connection in
                 guard try await fetchUser(id: id, on: connection) != nil else { throw FaceMatrixError.userNotFound }
                 let enrolled = try await resolve(face, model: model, on: connection)
-                let search = try await search(enrolled.embedding, model: model, on: connection)
+                let search = try await search(
+                    enrolled.embedding,
+                    model: model,
+                    gallerySize: gallerySize,
+                    on: connection
+                )
                 var own: Double?
                 let rows = try await connection.query(
                     """

@@ -15,16 +15,15 @@ public struct PostgresFaceRepository: FaceRepository {
     /// Any single database operation longer than this is treated as the database being unavailable (503, and the
     /// circuit breaker opens).
     public var operationTimeout: Duration = .seconds(5)
-    /// The same for `prepare`, which may build an index over the whole gallery.
-    public var preparationTimeout: Duration = .seconds(300)
     /// How many nearest faces are read to find the best two users (a user may own several of them).
     public var neighbours = 32
     /// pgvector's `hnsw.ef_search` for every search: the candidate list the HNSW walk keeps. pgvector's default, 40,
     /// found the enrolled person first for only 86.7 % of genuine probes among 100,000 faces; 200 finds 99.4 %, at
     /// about 5 ms (bench/results/gallery-scaling-*). At most 1,000 (pgvector's limit), at least `neighbours`.
     public var efSearch = 200
-    /// `ef_construction` of new HNSW indexes (pgvector's default is 64): 128 built a graph that kept recall@1 at
-    /// 0.998 at 100,000 faces and ef_search 200, and built faster there.
+    /// `ef_construction` of new HNSW indexes (pgvector's default is 64): among 100,000 LFW-like faces at ef_search
+    /// 200, 128 found the enrolled person first for 99.8 % of genuine probes against 99.4 % with 64, for inserts
+    /// about twice as slow (p50 8.8 ms against 4.4 ms; bench/results/gallery-scaling-20261130T0255).
     static let efConstruction = 128
     /// Refuses operations at once while the database is known to be unreachable.
     public let breaker: CircuitBreaker
@@ -54,12 +53,13 @@ public struct PostgresFaceRepository: FaceRepository {
     }
 
     /// Applies the migrations, then creates `model`'s partial HNSW index over `embedding::vector(dimension)` if it is
-    /// missing, under the migration advisory lock so that starting processes take turns. The index build bypasses the
-    /// breaker and is bounded by `preparationTimeout`; the migrations have no deadline.
+    /// missing, under the migration advisory lock so that starting processes take turns. Neither has a deadline: an
+    /// index over an existing gallery takes minutes (804 s for 1,000,000 faces on two cores, with the server's
+    /// `maintenance_work_mem` large enough to hold the graph, 1.3 GiB there), and a deadline would only cancel the
+    /// build at every start.
     ///
     /// - Throws: `MigrationError`; `.internalError` when the model key has characters other than ASCII letters, digits
-    ///   and `-_.@`, or the dimension is outside 1…16,000; `.dependencyUnavailable` when the index is not built in
-    ///   time; PostgresNIO's errors otherwise.
+    ///   and `-_.@`, or the dimension is outside 1…16,000; PostgresNIO's errors otherwise.
     public func prepare(for model: ModelIdentity) async throws {
         try await database.migrate()
         // One partial HNSW index per model: the column holds vectors of any dimension, an index needs one.
@@ -68,23 +68,32 @@ public struct PostgresFaceRepository: FaceRepository {
             (1...16_000).contains(model.dimension)
         else { throw FaceMatrixError.internalError }
         let indexName = "faces_hnsw_\(stableHash(model.key))"
-        // Building the index over an existing gallery takes a while, and start-up is not a request: no breaker,
-        // and a deadline of its own.
-        _ = try await perform(timeout: preparationTimeout, throughBreaker: false) {
-            try await database.client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Database.migrationLockKey))", logger: logger)
-                try await connection.query(
-                    PostgresQuery(
-                        unsafeSQL: """
-                            CREATE INDEX IF NOT EXISTS \(indexName) ON faces
-                            USING hnsw ((embedding::vector(\(model.dimension))) vector_cosine_ops)
-                            WITH (m = 16, ef_construction = \(Self.efConstruction))
-                            WHERE model = '\(model.key)'
-                            """
-                    ),
-                    logger: logger
+        try await database.client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Database.migrationLockKey))", logger: logger)
+            let rows = try await connection.query(
+                """
+                SELECT (SELECT count(*)::int FROM pg_indexes WHERE indexname = \(indexName)),
+                       (SELECT count(*)::int FROM faces WHERE model = \(model.key)),
+                       current_setting('maintenance_work_mem')
+                """,
+                logger: logger
+            )
+            for try await (existing, faces, memory) in rows.decode((Int, Int, String).self) where existing == 0 {
+                logger.info(
+                    "building the HNSW index of \(model.key) over \(faces) faces (maintenance_work_mem \(memory)); over a large gallery this takes minutes"
                 )
             }
+            try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        CREATE INDEX IF NOT EXISTS \(indexName) ON faces
+                        USING hnsw ((embedding::vector(\(model.dimension))) vector_cosine_ops)
+                        WITH (m = 16, ef_construction = \(Self.efConstruction))
+                        WHERE model = '\(model.key)'
+                        """
+                ),
+                logger: logger
+            )
         }
     }
 

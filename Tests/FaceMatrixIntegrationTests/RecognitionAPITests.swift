@@ -590,7 +590,7 @@ import Testing
             }
             #expect(definition.contains("ef_construction='128'"), "\(definition)")
             let efSearch = try await database.client.withConnection { connection in
-                _ = try await store.search(embedding, model: model, on: connection)
+                _ = try await store.search(embedding, model: model, gallerySize: 1, on: connection)
                 var value = ""
                 for try await text in try await connection.query("SHOW hnsw.ef_search", logger: TestEnvironment.logger)
                     .decode(String.self)
