@@ -34,6 +34,7 @@ public struct RecognitionStack: Sendable {
         database = Database(configuration: databaseConfiguration, logger: databaseLogger)
         var store = PostgresFaceRepository(database: database)
         store.operationTimeout = configuration.databaseTimeout
+        store.efSearch = configuration.efSearch
         self.store = store
         (pipeline, backend) = try configuration.pipeline.makePipeline()
         service = RecognitionService(

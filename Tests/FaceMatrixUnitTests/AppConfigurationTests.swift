@@ -26,6 +26,9 @@ import Testing
         #expect(configuration.host == "127.0.0.1")
         #expect(configuration.logLevel == .debug)
         #expect(configuration.pipeline.modelDirectory == "/models")
+        #expect(configuration.efSearch == 200)
+        environment["FACEMATRIX_HNSW_EF_SEARCH"] = "400"
+        #expect(try AppConfiguration(environment: environment).efSearch == 400)
     }
 
     @Test(arguments: [
@@ -35,6 +38,7 @@ import Testing
         ("FACEMATRIX_MATCH_THRESHOLD", "0"), ("FACEMATRIX_INFERENCE", "gpu"), ("FACEMATRIX_TRITON_URL", "not-a-url"),
         ("FACEMATRIX_TRITON_URL", "127.0.0.1:8000"), ("FACEMATRIX_TRITON_URL", "ftp://triton:8000"),
         ("FACEMATRIX_TRITON_TIMEOUT_MS", "5"), ("FACEMATRIX_DATABASE_TIMEOUT_MS", "abc"),
+        ("FACEMATRIX_HNSW_EF_SEARCH", "10"), ("FACEMATRIX_HNSW_EF_SEARCH", "5000"),
     ])
     func invalidValuesNameTheirVariable(variable: String, value: String) {
         var environment = minimal
