@@ -2,7 +2,7 @@
 # The recipes source scripts/lib.sh, which needs bash (dash has no BASH_SOURCE).
 SHELL := /bin/bash
 
-.PHONY: run test test-unit setup models build format lint clean-data bench-pipeline bench-http bench-accuracy bench-gallery calibrate fuzz soak triton bench-load
+.PHONY: run test test-unit setup models build format lint clean-data bench-pipeline bench-http bench-accuracy bench-gallery calibrate fuzz soak triton bench-load bench-inference
 
 run:
 	@scripts/run.sh
@@ -40,6 +40,12 @@ lint: setup
 bench-pipeline: models
 	@. scripts/lib.sh && swift build -c release --scratch-path "$$FACEMATRIX_BUILD" -j 2 --product FaceMatrixBench && \
 		FACEMATRIX_MODEL_DIR="$$FACEMATRIX_MODELS" "$$FACEMATRIX_BUILD/release/FaceMatrixBench"
+
+# ONNX Runtime session options one at a time, and OpenVINO's time per row by batch size (the most micro-batching
+# could save), per network, BENCH_INFERENCE_RUNS (60) runs each → bench/results/inference-options-*.{json,md}.
+bench-inference: models
+	@. scripts/lib.sh && "$$FACEMATRIX_VENV/bin/python" bench/inference_options.py "$$FACEMATRIX_MODELS" \
+		"bench/results/inference-options-$$(date -u +%Y%m%dT%H%M)" --runs $${BENCH_INFERENCE_RUNS:-60}
 
 # Recognition latency through HTTP per runtime (HTTP_BACKENDS: openvino onnxruntime triton; p50/p95, req/s at
 # HTTP_CLIENTS 1 4 8), the ratios between runtimes and Triton's batching statistics → bench/results/.

@@ -14,7 +14,8 @@ public struct PipelineSettings: Sendable {
     /// `FACEMATRIX_MAX_IMAGE_BYTES` (1,000…200,000,000) and `FACEMATRIX_MAX_IMAGE_PIXELS` (10,000…500,000,000): a photo
     /// over either is refused (413, error_code 603).
     public var imageLimits: ImageLimits
-    /// The MTCNN detector's tuning: `FACEMATRIX_MIN_FACE_SIZE` (pixels, 12…1000), `FACEMATRIX_MIN_FACE_CONFIDENCE`, and
+    /// The MTCNN detector's tuning: `FACEMATRIX_MIN_FACE_SIZE` (pixels, 12…1000), `FACEMATRIX_MIN_FACE_FRACTION` (of the
+    /// shorter side, 0…1), `FACEMATRIX_MIN_FACE_CONFIDENCE`, and
     /// the per-stage `FACEMATRIX_DETECTION_THRESHOLDS` (P-, R-, O-Net) and `FACEMATRIX_NMS_THRESHOLDS` (four), each
     /// 0…1.
     public var detection: MTCNNConfiguration
@@ -145,6 +146,11 @@ public struct PipelineSettings: Sendable {
             "FACEMATRIX_MIN_FACE_SIZE",
             default: defaults.minimumFaceSize,
             in: 12...1000
+        )
+        detection.minimumFaceFraction = try reader.double(
+            "FACEMATRIX_MIN_FACE_FRACTION",
+            default: defaults.minimumFaceFraction,
+            in: 0...1
         )
         detection.minimumConfidence = Float(
             try reader.double(

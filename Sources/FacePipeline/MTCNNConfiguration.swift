@@ -3,6 +3,12 @@
 public struct MTCNNConfiguration: Sendable, Equatable {
     /// Smallest face, in pixels of the working image, that the pyramid looks for.
     public var minimumFaceSize: Double = 20
+    /// Smallest face as a fraction (0…1) of the working image's shorter side; the pyramid looks for the larger of
+    /// this and `minimumFaceSize`: the levels that only find smaller faces are skipped. A camera that frames one
+    /// person close up so avoids the largest and dearest levels: 0.2 of a 250×250 photo starts the pyramid at 75×75
+    /// pixels instead of 150×150. 0 (the default) keeps faces of `minimumFaceSize` in any photo, as a group photo
+    /// needs.
+    public var minimumFaceFraction: Double = 0
     /// Ratio between successive pyramid levels, 0…1 (0.709 ≈ 1/√2 halves the area per level).
     public var scaleFactor: Double = 0.709
     /// Face-probability thresholds (0…1) of P-Net, R-Net and O-Net.
@@ -25,22 +31,29 @@ public struct MTCNNConfiguration: Sendable, Equatable {
 
     /// Compares every setting (written out because tuples cannot conform to `Equatable`).
     public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.minimumFaceSize == rhs.minimumFaceSize && lhs.scaleFactor == rhs.scaleFactor
+        lhs.minimumFaceSize == rhs.minimumFaceSize && lhs.minimumFaceFraction == rhs.minimumFaceFraction
+            && lhs.scaleFactor == rhs.scaleFactor
             && lhs.minimumConfidence == rhs.minimumConfidence && lhs.maximumPyramidSide == rhs.maximumPyramidSide
             && lhs.thresholds == rhs.thresholds && lhs.nmsThresholds == rhs.nmsThresholds
     }
 
-    /// The pyramid's scales for an image of `width` × `height` pixels: the first maps the minimum face size onto
-    /// P-Net's 12-pixel window, the last still leaves 12 pixels.
+    /// The pyramid's scales for an image of `width` × `height` pixels: the first maps `minimumFaceSize` onto P-Net's
+    /// 12-pixel window, the last still leaves 12 pixels. A `minimumFaceFraction` drops the first levels, those that
+    /// only find faces smaller than that fraction of the shorter side, and keeps the others as they are, so that the
+    /// faces above it are found exactly as without it.
     public func pyramidScales(width: Int, height: Int) -> [Double] {
         var scales: [Double] = []
         var scale = 12 / minimumFaceSize
         if let maximumPyramidSide {
             scale = min(scale, Double(maximumPyramidSide) / Double(max(width, height)))
         }
-        var side = Double(min(width, height)) * scale
+        let shorter = Double(min(width, height))
+        // A level of scale s finds faces from 12 / s pixels; a margin of one step keeps the level whose smallest
+        // faces straddle the minimum.
+        let largestUseful = 12 / (minimumFaceFraction * shorter) / scaleFactor
+        var side = shorter * scale
         while side >= 12 {
-            scales.append(scale)
+            if scale <= largestUseful { scales.append(scale) }
             scale *= scaleFactor
             side *= scaleFactor
         }

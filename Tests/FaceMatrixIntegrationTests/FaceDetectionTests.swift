@@ -36,6 +36,29 @@ import Testing
         for point in landmarks.points { #expect(box.contains(point), "\(point) inside \(face.box)") }
     }
 
+    /// A minimum face relative to the photo only skips the levels that find smaller faces: every face at least
+    /// 1.5 times that size is found as without it.
+    @Test(arguments: photos.filter { $0.faces == 1 })
+    func aMinimumFaceFractionKeepsTheFacesAboveIt(photo: LabeledPhoto) async throws {
+        let image = try ImageDecoder().decode(try photo.bytes).image
+        let backend = TestModels.pipeline.detector.backend
+        let full = try await MTCNNDetector(backend: backend).detect(in: image).faces
+        var configuration = MTCNNConfiguration()
+        configuration.minimumFaceFraction = 0.15
+        let minimumFace = 0.15 * Double(min(image.width, image.height))
+        let skipping = try await MTCNNDetector(backend: backend, configuration: configuration).detect(in: image).faces
+        for face in full where min(face.box.width, face.box.height) >= 1.5 * minimumFace {
+            let best = skipping.map { $0.box.intersectionOverUnion(with: face.box) }.max() ?? 0
+            #expect(best >= 0.9, "\(photo.path): \(face.box) found with IoU \(best)")
+        }
+        #expect(
+            configuration.pyramidScales(width: image.width, height: image.height).count
+                < MTCNNConfiguration().pyramidScales(width: image.width, height: image.height).count
+                || minimumFace * configuration.scaleFactor <= configuration.minimumFaceSize,
+            "levels are skipped once the minimum face is a step above the absolute one"
+        )
+    }
+
     /// Against facenet-pytorch's algorithm (written in numpy by the model tooling, run on the same ONNX nets):
     /// the same faces, boxes with IoU ≥ 0.9 and landmarks within 2 % of the box size.
     @Test func agreesWithFacenetPyTorchAlgorithm() async throws {

@@ -75,6 +75,8 @@ import Testing
             "FACEMATRIX_MAX_IMAGE_BYTES": String(pipeline.imageLimits.maxBytes),
             "FACEMATRIX_MAX_IMAGE_PIXELS": String(pipeline.imageLimits.maxPixels),
             "FACEMATRIX_MIN_FACE_SIZE": Self.text(detection.minimumFaceSize),
+            "FACEMATRIX_MIN_FACE_FRACTION": Self.text(detection.minimumFaceFraction),
+            "FACEMATRIX_HNSW_EF_SEARCH": String(configuration.efSearch),
             "FACEMATRIX_DETECTION_THRESHOLDS": Self.text([
                 detection.thresholds.pnet, detection.thresholds.rnet, detection.thresholds.onet,
             ]),
