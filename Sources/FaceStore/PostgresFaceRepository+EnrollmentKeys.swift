@@ -30,13 +30,10 @@ extension PostgresFaceRepository {
     ///   otherwise.
     public func deleteExpiredEnrollmentKeys() async throws -> Int {
         try await perform {
-            let rows = try await database.client.query(
+            try await database.client.query(
                 "WITH gone AS (DELETE FROM enrollment_keys WHERE expires_at <= now() RETURNING 1) SELECT count(*)::int FROM gone",
                 logger: logger
-            )
-            var count = 0
-            for try await value in rows.decode(Int.self) { count = value }
-            return count
+            ).value(Int.self, or: 0)
         }
     }
 

@@ -27,13 +27,10 @@ extension PostgresFaceRepository {
     }
 
     private func countUsers(of model: ModelIdentity) async throws -> Int {
-        let rows = try await database.client.query(
+        try await database.client.query(
             "SELECT count(DISTINCT user_id)::int FROM faces WHERE model = \(model.key)",
             logger: logger
-        )
-        var size = 0
-        for try await value in rows.decode(Int.self) { size = value }
-        return size
+        ).value(Int.self, or: 0)
     }
 
     /// The query the HNSW index serves: the `limit` nearest faces of one model by cosine distance (`<=>`), with
@@ -83,16 +80,13 @@ extension PostgresFaceRepository {
     {
         let dimension = String(model.dimension)
         return try await perform {
-            let rows = try await database.client.query(
+            try await database.client.query(
                 """
                 SELECT max(1 - (embedding::vector(\(unescaped: dimension)) <=> \(embedding.pgvectorText)::vector(\(unescaped: dimension))))
                 FROM faces WHERE user_id = \(id) AND model = \(model.key)
                 """,
                 logger: logger
-            )
-            var best: Double?
-            for try await value in rows.decode(Double?.self) { best = value }
-            return best
+            ).value(Double?.self, or: nil)
         }
     }
 

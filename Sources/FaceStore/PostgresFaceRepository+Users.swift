@@ -70,15 +70,13 @@ extension PostgresFaceRepository {
                     gallerySize: gallerySize,
                     on: connection
                 )
-                var own: Double?
-                let rows = try await connection.query(
+                let own = try await connection.query(
                     """
                     SELECT max(1 - (embedding <=> \(enrolled.embedding.pgvectorText)::vector))
                     FROM faces WHERE user_id = \(id) AND model = \(model.key)
                     """,
                     logger: logger
-                )
-                for try await value in rows.decode(Double?.self) { own = value }
+                ).value(Double?.self, or: nil)
                 try approve(enrolled, search, own)
                 try await insertFace(enrolled, userID: id, model: model, on: connection)
                 guard let record = try await fetchUser(id: id, on: connection) else {
