@@ -42,10 +42,10 @@ bench-pipeline: models
 		FACEMATRIX_MODEL_DIR="$$FACEMATRIX_MODELS" "$$FACEMATRIX_BUILD/release/FaceMatrixBench"
 
 # ONNX Runtime session options one at a time, and OpenVINO's time per row by batch size (the most micro-batching
-# could save), per network, BENCH_INFERENCE_RUNS (60) runs each → bench/results/inference-options-*.{json,md}.
+# could save), per network, BENCH_INFERENCE_RUNS (100) runs each → bench/results/inference-options-*.{json,md}.
 bench-inference: models
 	@. scripts/lib.sh && "$$FACEMATRIX_VENV/bin/python" bench/inference_options.py "$$FACEMATRIX_MODELS" \
-		"bench/results/inference-options-$$(date -u +%Y%m%dT%H%M)" --runs $${BENCH_INFERENCE_RUNS:-60}
+		"bench/results/inference-options-$$(date -u +%Y%m%dT%H%M)" --runs $${BENCH_INFERENCE_RUNS:-100}
 
 # Recognition latency through HTTP per runtime (HTTP_BACKENDS: openvino onnxruntime triton; p50/p95, req/s at
 # HTTP_CLIENTS 1 4 8), the ratios between runtimes and Triton's batching statistics → bench/results/.

@@ -9,8 +9,8 @@ Two questions, each answered within one run so that the ratios hold on a shared 
    the batch-N one, minus the time a request waits for the window; if the two are close it cannot pay.
 
 Inputs are uniform 0…255 tensors of each network's shape: the kernels' time does not depend on the pixels. Each
-figure is the median (and p90) of RUNS timed runs after WARMUP untimed ones, variants interleaved round-robin so
-that a burst of load from another process hits them alike.
+figure is the median (and p90) of RUNS timed runs after WARMUP untimed ones, the variants of a case called in turn,
+one call each, so that a burst of load from another process hits them alike.
 
     python bench/inference_options.py MODELS_DIR OUT_STEM [--runs 60]
 writes OUT_STEM.json and OUT_STEM.md and prints the markdown.
@@ -89,13 +89,13 @@ def timed(run, runs: int) -> list[float]:
 
 
 def interleaved(runners: dict[str, object], runs: int) -> dict[str, dict[str, float]]:
-    """Median and p90 ms of every runner, warmed up, then timed in rounds of 5 calls each, round-robin."""
+    """Median and p90 ms of every runner, warmed up, then timed one call each in turn, `runs` rounds."""
     for run in runners.values():
         timed(run, WARMUP)
     samples: dict[str, list[float]] = {name: [] for name in runners}
-    for _ in range(max(1, runs // 5)):
+    for _ in range(runs):
         for name, run in runners.items():
-            samples[name] += timed(run, 5)
+            samples[name] += timed(run, 1)
     return {name: {"p50_ms": round(statistics.median(s), 3),
                    "p90_ms": round(float(np.percentile(s, 90)), 3), "runs": len(s)}
             for name, s in samples.items()}
@@ -166,7 +166,7 @@ def markdown(report: dict) -> str:
              f"- onnxruntime {report['onnxruntime']}, openvino {report['openvino']}; load average at the start "
              f"{report['load_average']}",
              f"- each figure: median (p90) of {report['runs']} runs after {WARMUP} untimed ones, the variants of one "
-             "case interleaved round-robin; uniform 0…255 inputs", "",
+             "case called in turn, one call each; uniform 0…255 inputs", "",
              "## ONNX Runtime session options, one change at a time", "",
              "| network | input | variant | p50 ms | p90 ms | ÷ service |", "|---|---|---|---|---|---|"]
     for r in report["onnxruntime_options"]:
@@ -187,7 +187,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("models", type=Path, help="the model folder `make models` writes")
     parser.add_argument("out", help="output stem: writes OUT.json and OUT.md")
-    parser.add_argument("--runs", type=int, default=60, help="timed runs per variant (default 60)")
+    parser.add_argument("--runs", type=int, default=100, help="timed runs per variant (default 100)")
     parser.add_argument("--command", default="make bench-inference", help="the command recorded in the report")
     args = parser.parse_args()
     report = {
