@@ -21,10 +21,16 @@ import Testing
         var total: Int { count.withLock { $0 } }
     }
 
-    /// What `cache` answers for `model` once its background read has landed: asked until it differs from `stale`.
-    func settled(_ cache: GallerySizeCache, _ model: String, from stale: Int) async throws -> Int {
-        for _ in 0..<200 {
-            let size = try await cache.size(of: model) { stale }
+    /// What `cache` answers for `model` once a background read by `read` has landed: asked (with `read`, so that
+    /// any read started meanwhile gives the same) until it differs from `stale`, for 10 s at most.
+    func settled(
+        _ cache: GallerySizeCache,
+        _ model: String,
+        from stale: Int,
+        read: @escaping @Sendable () async throws -> Int
+    ) async throws -> Int {
+        for _ in 0..<1000 {
+            let size = try await cache.size(of: model, read: read)
             if size != stale { return size }
             try await Task.sleep(for: .milliseconds(10))
         }
@@ -58,7 +64,7 @@ import Testing
         for _ in 0..<5 {
             #expect(try await cache.size(of: "a") { try await reads.slowRead(2) } == 1)
         }
-        #expect(try await settled(cache, "a", from: 1) == 2)
+        #expect(try await settled(cache, "a", from: 1) { try await reads.slowRead(2) } == 2)
         #expect(reads.total == 2, "one background read for five requests")
     }
 
@@ -74,9 +80,8 @@ import Testing
                 throw ReadFailed()
             } == 1
         )
-        try await Task.sleep(for: .milliseconds(100))
         #expect(try await cache.size(of: "a") { try await reads.slowRead(3) } == 1)
-        #expect(try await settled(cache, "a", from: 1) == 3)
+        #expect(try await settled(cache, "a", from: 1) { try await reads.slowRead(3) } == 3)
     }
 
     @Test func aFirstReadThatFailsIsThrown() async throws {

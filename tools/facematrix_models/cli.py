@@ -1,4 +1,4 @@
-"""Command line: ``python -m facematrix_models {build,verify,facenet,facenet-demo,triton-repo,parity} ...``."""
+"""Command line: ``python -m facematrix_models {build,verify,facenet,facenet-demo,triton-repo,parity,quantize} ...``."""
 
 from __future__ import annotations
 
@@ -57,6 +57,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="models folder (default as for build); built first if needed")
     p.add_argument("--shared", help="shared models folder (default as for build)")
     p.add_argument("--faces", help="test-data faces folder (default: <repo>/../shared/testdata/faces)")
+
+    p = sub.add_parser("quantize", help="an INT8 (static QDQ) or FP16-weight copy of the default embedder in DEST, "
+                                        "beside a copy of MTCNN (bench/quantized-embedder.py measures it)")
+    p.add_argument("--mode", choices=["int8", "int8-all", "fp16-weights"], default="int8",
+                   help="int8: static QDQ, depthwise Convs f32 (default); int8-all: depthwise Convs int8 too; "
+                        "fp16-weights: float16 weights, same function")
+    p.add_argument("--models", help="the model folder with the FP32 embedder and MTCNN (default as for build's --out)")
+    p.add_argument("--dest", help="the folder to write (default: $FACEMATRIX_CACHE/models-quantized)")
+    p.add_argument("--faces", help="test-data faces folder whose lfw/ gives the calibration photos "
+                                   "(default: <repo>/../shared/testdata/faces)")
+    p.add_argument("--fold", type=int, default=2, help="LFW fold of the calibration photos (default 2)")
+    p.add_argument("--photos", type=int, default=300, help="calibration photos (default 300)")
 
     return parser
 
@@ -130,9 +142,16 @@ def _parity(args) -> int:
     return 0 if report["ok"] else 1
 
 
+def _quantize(args) -> int:
+    """``quantize``: DEST/mtcnn and DEST/<embedder>-int8 (or -fp16w) from the model folder."""
+    from .quantize import quantize_embedder
+    quantize_embedder(args.mode, args.models, args.dest, args.faces, fold=args.fold, photos=args.photos)
+    return 0
+
+
 # subcommand -> handler(args) returning the exit status
 COMMANDS = {"build": _build, "verify": _verify, "facenet": _facenet, "facenet-demo": _facenet_demo,
-            "triton-repo": _triton_repo, "parity": _parity}
+            "triton-repo": _triton_repo, "parity": _parity, "quantize": _quantize}
 
 
 def main(argv=None) -> int:
