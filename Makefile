@@ -2,7 +2,7 @@
 # The recipes source scripts/lib.sh, which needs bash (dash has no BASH_SOURCE).
 SHELL := /bin/bash
 
-.PHONY: run test test-unit setup models build format lint clean-data bench-pipeline bench-http bench-accuracy bench-gallery calibrate fuzz soak triton bench-load bench-inference
+.PHONY: run test test-unit setup models build format lint clean-data bench-pipeline bench-http bench-accuracy bench-gallery calibrate fuzz soak triton bench-load bench-inference bench-quantized
 
 run:
 	@scripts/run.sh
@@ -46,6 +46,12 @@ bench-pipeline: models
 bench-inference: models
 	@. scripts/lib.sh && "$$FACEMATRIX_VENV/bin/python" bench/inference_options.py "$$FACEMATRIX_MODELS" \
 		"bench/results/inference-options-$$(date -u +%Y%m%dT%H%M)" --runs $${BENCH_INFERENCE_RUNS:-100}
+
+# Does a quantized embedder pay? INT8 / FP16-weight copies (`python -m facematrix_models quantize`) against FP32:
+# latency per runtime, cosine to FP32, LFW accuracy through `facematrix evaluate` (~15 min) → bench/results/.
+bench-quantized: models
+	@. scripts/lib.sh && swift build -c release --scratch-path "$$FACEMATRIX_BUILD" -j 2 --product facematrix && \
+		PYTHONPATH=tools "$$FACEMATRIX_VENV/bin/python" bench/quantized-embedder.py
 
 # Recognition latency through HTTP per runtime (HTTP_BACKENDS: openvino onnxruntime triton; p50/p95, req/s at
 # HTTP_CLIENTS 1 4 8), the ratios between runtimes and Triton's batching statistics → bench/results/.

@@ -66,8 +66,20 @@ def comparison_rows(original, rows):
     return lines
 
 
+# Set by scripts/lib.sh for the scripts themselves (or naming the binary, in the command): not service settings.
+SCRIPT_VARIABLES = {"FACEMATRIX_BENCH_BINARY", "FACEMATRIX_BUILD", "FACEMATRIX_CACHE", "FACEMATRIX_MODELS",
+                    "FACEMATRIX_ROOT", "FACEMATRIX_VENV", "FACEMATRIX_INFERENCE"}
+
+
+def given_settings(service):
+    """The FACEMATRIX_* settings the run gave the service, beyond the runtime (on the line before)."""
+    given = [line for line in service.get("environment", []) if line.split("=")[0] not in SCRIPT_VARIABLES]
+    return ", ".join(f"`{line}`" for line in given) or "none (the defaults)"
+
+
 def header(result):
     m, e, st, sv = result["machine"], result["enrolment"], result["settings"], result["service"]
+    models = sv["health_ready"].get("components", {}).get("models", {}).get("version", "unknown")
     portrait = f"; the portrait stages at {st['portrait_vus']} VUs" if st["portrait_vus"] else ""
     dirty = " (with uncommitted changes)" if result["git"]["uncommitted_changes"] else ""
     return [
@@ -77,7 +89,8 @@ def header(result):
         "(k6 and PostgreSQL run on the same cores as the service)",
         f"- commit: {result['git']['commit']}{dirty}; binary `{sv['binary']}` (modified {sv['binary_modified']})",
         f"- inference: FACEMATRIX_INFERENCE={sv['FACEMATRIX_INFERENCE'] or '(unset: the default)'}; "
-        f"the service reports {sv['runtime']}",
+        f"the service reports {sv['runtime']}; model {models}",
+        f"- the service's settings given: {given_settings(sv)}",
         f"- load: k6 {st['k6']}, constant VUs {st['vus']} for {st['stage_duration']} each, one after the other"
         f"{portrait}; "
         f"{e['people']} enrolled LFW people, {e['query_photos']} query photos (a random person, then one of their "
