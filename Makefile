@@ -2,7 +2,7 @@
 # The recipes source scripts/lib.sh, which needs bash (dash has no BASH_SOURCE).
 SHELL := /bin/bash
 
-.PHONY: run test test-unit setup models build format lint clean-data bench-pipeline bench-http bench-accuracy bench-gallery calibrate fuzz soak triton bench-load bench-inference bench-quantized
+.PHONY: run test test-unit setup models build format lint clean-data bench-pipeline bench-http bench-accuracy bench-gallery calibrate fuzz soak triton bench-load bench-inference bench-quantized bench-profile
 
 run:
 	@scripts/run.sh
@@ -79,6 +79,11 @@ bench-gallery: setup
 # descriptors sampled; pass/fail verdict → bench/results/soak-*.{json,md}.
 soak: models
 	@bench/soak.sh
+
+# Where the service's CPU goes under load (perf): inference runtime, own pipeline, decoding, HTTP + JSON,
+# PostgreSQL, Swift runtime + libc, kernel; PROFILE_VUS (8) for PROFILE_SECONDS (30) → bench/results/profile-*.
+bench-profile: models
+	@bench/profile.sh
 
 # The original system's k6 load profile: constant VUs 4, 8, 12 (LOAD_VUS), 60 s each → bench/results/load-*.{json,md}.
 bench-load: models
