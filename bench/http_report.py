@@ -11,6 +11,8 @@ import os
 import platform
 from pathlib import Path
 
+from report_files import write_report
+
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
@@ -118,10 +120,7 @@ def main() -> None:
               "runtimes": {b: runtime_of(args.work / b) for b in args.backends},
               "results": {b: {str(c): measure(args.work / b, c, args.calls) for c in args.clients} for b in args.backends}}
     stamp = report["date"][:16].replace(":", "").replace("-", "")
-    (args.out / f"http-{stamp}.json").write_text(json.dumps(report, indent=2) + "\n")
-    text = markdown(report)
-    (args.out / f"http-{stamp}.md").write_text(text)
-    print(text)
+    write_report(args.out / f"http-{stamp}", report, markdown(report), indent=2)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import statistics
 import time
@@ -31,6 +30,7 @@ import onnxruntime as ort
 import openvino as ov
 
 from inference_options_report import WARMUP, machine, markdown
+from report_files import write_report
 
 
 # (network, model file under MODELS_DIR, input shape): the shapes a 250×250 LFW photo gives (its largest P-Net
@@ -163,10 +163,7 @@ def main() -> None:
     }
     report["onnxruntime_options"] = ort_study(args.models, args.runs)
     report["openvino_batches"] = batch_study(args.models, args.runs)
-    Path(f"{args.out}.json").write_text(json.dumps(report, indent=1) + "\n")
-    text = markdown(report)
-    Path(f"{args.out}.md").write_text(text)
-    print(text)
+    write_report(args.out, report, markdown(report))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import subprocess
 from pathlib import Path
 
 from inference_options_report import machine
+from report_files import write_report
 
 # The library may have spaces ("[JIT] tid 123"); the symbol's kind is one letter in brackets.
 LINE = re.compile(r"^\s*([\d.]+)%\s+(.+?)\s+\[(.)\]\s+(.*?)\s*$")
@@ -170,10 +171,7 @@ def main() -> None:
         "top": [{"percent": percent, "category": category(dso, kind, symbol), "dso": dso, "symbol": name}
                 for (percent, dso, kind, symbol), name in zip(top, names)],
     }
-    Path(f"{args.out}.json").write_text(json.dumps(result, indent=1) + "\n")
-    text = markdown(result)
-    Path(f"{args.out}.md").write_text(text)
-    print(text)
+    write_report(args.out, result, markdown(result))
 
 
 if __name__ == "__main__":

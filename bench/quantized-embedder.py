@@ -43,6 +43,7 @@ import onnxruntime as ort
 import openvino as ov
 from quantized_embedder_measure import cosines, latency
 from quantized_embedder_report import accuracy, markdown
+from report_files import write_report
 
 from facematrix_models.build import REID, default_out
 from facematrix_models.parity import default_faces_dir
@@ -135,10 +136,7 @@ def main() -> None:
                   accuracy=accuracy(summaries), load_average_end=" ".join(f"{x:.2f}" for x in os.getloadavg()))
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M")
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"quantized-embedder-{stamp}.json").write_text(json.dumps(report, indent=1) + "\n")
-    text = markdown(report)
-    (args.out / f"quantized-embedder-{stamp}.md").write_text(text)
-    print(text)
+    write_report(args.out / f"quantized-embedder-{stamp}", report, markdown(report))
 
 
 if __name__ == "__main__":
