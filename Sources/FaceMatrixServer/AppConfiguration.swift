@@ -1,5 +1,6 @@
 public import FaceMatrixConfiguration
 public import FaceMatrixCore
+import FaceStore
 import Foundation
 public import Logging
 
@@ -27,7 +28,7 @@ public struct AppConfiguration: Sendable {
     /// `FACEMATRIX_HNSW_EF_SEARCH` (32…1,000): pgvector's `hnsw.ef_search` for every gallery search. 200 finds the
     /// enrolled person first for 99.8 % of probes among 100,000 faces; a gallery near 1,000,000 needs 400–800 for
     /// 93–97 %, at two to four times the search time (bench/results/gallery-scaling-*).
-    public var efSearch = 200
+    public var efSearch = PostgresFaceRepository.defaultEfSearch
 
     /// A variable that is set but unusable (the message names it).
     public typealias InvalidValue = ConfigurationError
@@ -70,7 +71,11 @@ public struct AppConfiguration: Sendable {
         databaseTimeout = .milliseconds(
             try reader.integer("FACEMATRIX_DATABASE_TIMEOUT_MS", default: 5_000, in: 100...600_000)
         )
-        efSearch = try reader.integer("FACEMATRIX_HNSW_EF_SEARCH", default: 200, in: 32...1000)
+        efSearch = try reader.integer(
+            "FACEMATRIX_HNSW_EF_SEARCH",
+            default: PostgresFaceRepository.defaultEfSearch,
+            in: 32...1000
+        )
         if environment["FACEMATRIX_METRICS_PORT"].map({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }) == true {
             let metricsPort = try reader.integer("FACEMATRIX_METRICS_PORT", default: 0, in: 1...65535)
             guard metricsPort != port else {

@@ -17,10 +17,12 @@ public struct PostgresFaceRepository: FaceRepository {
     public var operationTimeout: Duration = .seconds(5)
     /// How many nearest faces are read to find the best two users (a user may own several of them).
     public var neighbours = 32
-    /// pgvector's `hnsw.ef_search` for every search: the candidate list the HNSW walk keeps. pgvector's default, 40,
-    /// found the enrolled person first for only 86.7 % of genuine probes among 100,000 faces; 200 finds 99.4 %, at
-    /// about 5 ms (bench/results/gallery-scaling-*). At most 1,000 (pgvector's limit), at least `neighbours`.
-    public var efSearch = 200
+    /// pgvector's `hnsw.ef_search` for every search: the candidate list the HNSW walk keeps. At most 1,000 (pgvector's
+    /// limit), at least `neighbours`.
+    public var efSearch = Self.defaultEfSearch
+    /// pgvector's default, 40, found the enrolled person first for only 86.7 % of genuine probes among 100,000 faces;
+    /// 200 finds 99.8 % in this project's index, p99 10.1 ms (bench/results/gallery-scaling-20261130T0255).
+    public static let defaultEfSearch = 200
     /// `ef_construction` of new HNSW indexes (pgvector's default is 64): among 100,000 LFW-like faces at ef_search
     /// 200, 128 found the enrolled person first for 99.8 % of genuine probes against 99.4 % with 64, for inserts
     /// about twice as slow (p50 8.8 ms against 4.4 ms; bench/results/gallery-scaling-20261130T0255).
@@ -70,17 +72,20 @@ public struct PostgresFaceRepository: FaceRepository {
         let indexName = "faces_hnsw_\(stableHash(model.key))"
         try await database.client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Database.migrationLockKey))", logger: logger)
+            // The faces are counted only when the index is missing: at every other start the count would read the
+            // whole gallery for nothing.
             let rows = try await connection.query(
                 """
-                SELECT (SELECT count(*)::int FROM pg_indexes WHERE indexname = \(indexName)),
-                       (SELECT count(*)::int FROM faces WHERE model = \(model.key)),
+                SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = \(indexName)) THEN NULL
+                            ELSE (SELECT count(*)::int FROM faces WHERE model = \(model.key)) END,
                        current_setting('maintenance_work_mem')
                 """,
                 logger: logger
             )
-            for try await (existing, faces, memory) in rows.decode((Int, Int, String).self) where existing == 0 {
+            for try await (facesToIndex, memory) in rows.decode((Int?, String).self) {
+                guard let facesToIndex else { continue }
                 logger.info(
-                    "building the HNSW index of \(model.key) over \(faces) faces (maintenance_work_mem \(memory)); over a large gallery this takes minutes"
+                    "building the HNSW index of \(model.key) over \(facesToIndex) faces (maintenance_work_mem \(memory)); over a large gallery this takes minutes"
                 )
             }
             try await connection.query(
